@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Vireo needs to build and test, if any is missing.
+# Uses apt-get as root (or through sudo); changes nothing when all are present.
+set -euo pipefail
+
+pkgs=(meson ninja-build pkg-config gcc libc6-dev libcmocka-dev gcc-riscv64-linux-gnu
+      binutils-riscv64-linux-gnu)
+if [ "${VIREO_BENCH:-0}" = 1 ]; then
+	pkgs+=(qemu-system-misc)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "vireo: installing missing packages: ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "vireo: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+	sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
