@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hart life cycle, TLB management, interrupt lines and the outer run loop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/vm.h"
+#include "cpu/csr.h"
+#include "cpu/decode.h"
+#include "cpu/hart.h"
+#include "cpu/interp.h"
+#include "cpu/mmu.h"
+#include "cpu/trap.h"
+
+/* misa: RV64 (MXL=2) with I, M, A, F, D, C, S, U (priv spec 3.1.1). */
+#define MISA_RV64GC                                                                                \
+	((2ull << 62) | (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) |           \
+	 (1u << ('F' - 'A')) | (1u << ('D' - 'A')) | (1u << ('C' - 'A')) | (1u << ('S' - 'A')) |    \
+	 (1u << ('U' - 'A')))
+
+void hart_tlb_flush(struct hart *h)
+{
+	memset(h->tlb, 0xff, sizeof(h->tlb));
+}
+
+static struct tlb_entry *tlb_for(struct hart *h, unsigned priv)
+{
+	switch (priv) {
+	case PRIV_M:
+		return h->tlb[TLB_M];
+	case PRIV_S:
+		return h->tlb[TLB_S];
+	default:
+		return h->tlb[TLB_U];
+	}
+}
+
+void hart_tlb_select(struct hart *h)
+{
+	h->tlb_fetch = tlb_for(h, h->priv);
+	h->tlb_data = tlb_for(h, mmu_data_priv(h));
+}
+
+void hart_reset(struct hart *h, uint64_t pc)
+{
+	memset(h->x, 0, sizeof(h->x));
+	memset(h->f, 0, sizeof(h->f));
+	h->pc = pc;
+	h->priv = PRIV_M;
+	h->resv_addr = ~0ull;
+	/* priv spec 3.4: MIE and MPRV reset to 0; UXL/SXL are fixed at 64 bits. */
+	h->mstatus = (2ull << 32) | (2ull << 34);
+	h->misa = MISA_RV64GC;
+	h->medeleg = h->mideleg = 0;
+	h->mie = h->mip = 0;
+	h->mtvec = h->mscratch = h->mepc = h->mcause = h->mtval = 0;
+	h->mcounteren = h->scounteren = h->mcountinhibit = 0;
+	h->menvcfg = h->senvcfg = 0;
+	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = h->satp = 0;
+	h->stimecmp = ~0ull;
+	h->frm = h->fflags = 0;
+	memset(h->pmpcfg, 0, sizeof(h->pmpcfg));
+	memset(h->pmpaddr, 0, sizeof(h->pmpaddr));
+	h->instret = 0;
+	h->mtimecmp = ~0ull;
+	h->halted = false;
+	hart_tlb_flush(h);
+	hart_tlb_select(h);
+	decode_cache_flush(h);
+}
+
+int hart_init(struct hart *h, struct vm *vm, unsigned id)
+{
+	h->vm = vm;
+	h->id = id;
+	h->dcache_pages = vm->ram_size >> VM_PAGE_SHIFT;
+	h->dcache = calloc(h->dcache_pages, sizeof(*h->dcache));
+	if (!h->dcache)
+		return -ENOMEM;
+	atomic_init(&h->mip_hw, 0);
+	atomic_init(&h->events, 0);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&h->wake_lock, NULL);
+	pthread_cond_init(&h->wake_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	hart_reset(h, vm->ram_base);
+	return 0;
+}
+
+void hart_destroy(struct hart *h)
+{
+	if (!h->dcache)
+		return;
+	decode_cache_flush(h);
+	free(h->dcache);
+	h->dcache = NULL;
+	pthread_mutex_destroy(&h->wake_lock);
+	pthread_cond_destroy(&h->wake_cond);
+}
+
+void hart_kick(struct hart *h, uint32_t event)
+{
+	atomic_fetch_or_explicit(&h->events, event, memory_order_release);
+	pthread_mutex_lock(&h->wake_lock);
+	pthread_cond_signal(&h->wake_cond);
+	pthread_mutex_unlock(&h->wake_lock);
+}
+
+void hart_raise_irq(struct hart *h, uint64_t mask)
+{
+	uint64_t old = atomic_fetch_or_explicit(&h->mip_hw, mask, memory_order_acq_rel);
+	if ((old & mask) != mask)
+		hart_kick(h, HART_EV_IRQ);
+}
+
+void hart_lower_irq(struct hart *h, uint64_t mask)
+{
+	atomic_fetch_and_explicit(&h->mip_hw, ~mask, memory_order_acq_rel);
+}
+
+/* Instructions per trip through the inner loop: the timer is looked at between trips. */
+#define HART_SLICE 65536
+
+/* Raises MTIP once mtime has reached mtimecmp (the CLINT lowers it on a new mtimecmp). */
+static void hart_update_timer(struct hart *h, uint64_t now)
+{
+	if (now >= h->mtimecmp && !(atomic_load_explicit(&h->mip_hw, memory_order_relaxed) & MIP_MTIP))
+		atomic_fetch_or_explicit(&h->mip_hw, MIP_MTIP, memory_order_relaxed);
+}
+
+/*
+ * WFI (priv spec 3.3.3): sleep until an interrupt is pending in mip & mie, whatever the
+ * global enables say, so an idle guest leaves the host idle. Timers wake us by deadline,
+ * devices and other harts through hart_kick().
+ */
+static void hart_wfi_wait(struct hart *h, uint64_t now)
+{
+	uint64_t next = h->mtimecmp < h->stimecmp ? h->mtimecmp : h->stimecmp;
+	uint64_t delta_ns;
+	struct timespec ts;
+
+	if (csr_mip(h) & h->mie) {
+		h->wfi = false;
+		return;
+	}
+	if (next <= now)
+		return;
+	/* Cap the sleep: a wake-up per second costs nothing and bounds any lost-wakeup bug. */
+	delta_ns = next - now > VM_TIMEBASE_HZ ? 1000000000ull : (next - now) * (1000000000ull / VM_TIMEBASE_HZ);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += delta_ns / 1000000000ull;
+	ts.tv_nsec += delta_ns % 1000000000ull;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&h->wake_lock);
+	if (!atomic_load(&h->events))
+		pthread_cond_timedwait(&h->wake_cond, &h->wake_lock, &ts);
+	pthread_mutex_unlock(&h->wake_lock);
+}
+
+int hart_run(struct hart *h)
+{
+	struct vm *vm = h->vm;
+
+	while (atomic_load_explicit(&vm->state, memory_order_acquire) == VM_RUNNING) {
+		uint32_t ev = atomic_exchange_explicit(&h->events, 0, memory_order_acq_rel);
+		uint64_t now = vm_time(vm);
+
+		if (ev & HART_EV_TLB_FLUSH)
+			hart_tlb_flush(h);
+		hart_update_timer(h, now);
+		if (trap_check_interrupts(h))
+			h->wfi = false;
+		if (h->wfi) {
+			hart_wfi_wait(h, now);
+			continue;
+		}
+		interp_run(h, HART_SLICE);
+	}
+	return 0;
+}
