@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VM life cycle: guest RAM, harts, the board's devices, running and stopping, and mtime. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/board.h"
+#include "core/vm.h"
+#include "cpu/hart.h"
+
+#define NS_PER_SEC 1000000000ull
+_Static_assert(NS_PER_SEC % VM_TIMEBASE_HZ == 0, "mtime tick must be a whole number of ns");
+#define NS_PER_TICK (NS_PER_SEC / VM_TIMEBASE_HZ)
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t clock_ticks(const struct vm *vm)
+{
+	return (monotonic_ns() - vm->start_ns) / NS_PER_TICK;
+}
+
+uint64_t vm_time(const struct vm *vm)
+{
+	/* Wrapping arithmetic: the offset may be "negative" after a guest sets mtime back. */
+	return clock_ticks(vm) + atomic_load_explicit(&vm->mtime_offset, memory_order_acquire);
+}
+
+void vm_set_time(struct vm *vm, uint64_t value)
+{
+	atomic_store_explicit(&vm->mtime_offset, value - clock_ticks(vm), memory_order_release);
+}
+
+int vm_config_check(const struct vm_config *cfg, char *msg, size_t msglen)
+{
+	const char *why = NULL;
+
+	if (cfg->ram_size < VM_RAM_MIN)
+		why = "RAM size must be at least 16 MiB";
+	else if (cfg->ram_size > VM_RAM_MAX)
+		why = "RAM size must be at most 256 GiB";
+	else if (cfg->ram_size % VM_PAGE_SIZE)
+		why = "RAM size must be a multiple of 4 KiB";
+	else if (cfg->nharts < 1 || cfg->nharts > VM_MAX_HARTS)
+		why = "the number of harts must be between 1 and 32";
+	else if (cfg->console_fd < 0)
+		why = "the console fd is invalid";
+	if (!why)
+		return 0;
+	if (msg && msglen)
+		snprintf(msg, msglen, "%s", why);
+	return -EINVAL;
+}
+
+/* Allocates and initialises cfg->nharts harts; vm->nharts counts the ones to destroy. */
+static int vm_create_harts(struct vm *vm, unsigned nharts)
+{
+	for (unsigned i = 0; i < nharts; i++) {
+		struct hart *h = calloc(1, sizeof(*h));
+		int err;
+
+		if (!h)
+			return -ENOMEM;
+		err = hart_init(h, vm, i);
+		if (err) {
+			free(h);
+			return err;
+		}
+		vm->harts[i] = h;
+		vm->nharts = i + 1;
+	}
+	return 0;
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg)
+{
+	struct vm *vm;
+	uint64_t pages;
+	int err;
+
+	*out = NULL;
+	err = vm_config_check(cfg, NULL, 0);
+	if (err)
+		return err;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->ram_base = BOARD_RAM_BASE;
+	vm->ram_size = cfg->ram_size;
+	vm->console_fd = cfg->console_fd ? cfg->console_fd : STDOUT_FILENO;
+	atomic_init(&vm->state, VM_RUNNING);
+	atomic_init(&vm->mtime_offset, 0);
+	vm->start_ns = monotonic_ns();
+	/* NORESERVE: a big guest only costs the host the pages it touches. */
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		err = -errno;
+		vm->ram = NULL;
+		goto out;
+	}
+	pages = vm->ram_size >> VM_PAGE_SHIFT;
+	vm->code_pages = calloc(pages, sizeof(*vm->code_pages));
+	vm->code_gen = calloc(pages, sizeof(*vm->code_gen));
+	if (!vm->code_pages || !vm->code_gen) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = vm_create_harts(vm, cfg->nharts);
+	if (err)
+		goto out;
+	err = board_create(vm);
+	if (err)
+		goto out;
+	*out = vm;
+	return 0;
+out:
+	vm_destroy(vm);
+	return err;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	bus_destroy(&vm->bus);
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		if (vm->harts[i]) {
+			hart_destroy(vm->harts[i]);
+			free(vm->harts[i]);
+		}
+	}
+	free((void *)vm->code_pages);
+	free((void *)vm->code_gen);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	free(vm);
+}
+
+static void *vm_hart_thread(void *arg)
+{
+	struct hart *h = arg;
+
+	if (hart_run(h) < 0)
+		vm_stop(h->vm, VM_ERROR, 0);
+	return NULL;
+}
+
+int vm_run(struct vm *vm)
+{
+	pthread_t threads[VM_MAX_HARTS];
+	unsigned started = 0;
+
+	if (vm->nharts == 1) {
+		vm_hart_thread(vm->harts[0]);
+	} else {
+		for (; started < vm->nharts; started++) {
+			if (pthread_create(&threads[started], NULL, vm_hart_thread,
+					   vm->harts[started])) {
+				vm_stop(vm, VM_ERROR, 0);
+				break;
+			}
+		}
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+	}
+	/* Every hart returned without anyone ending the guest: the host cannot go on. */
+	vm_stop(vm, VM_ERROR, 0);
+	return atomic_load(&vm->state);
+}
+
+void vm_stop(struct vm *vm, enum vm_state state, int code)
+{
+	int expected = VM_RUNNING;
+
+	if (state == VM_RUNNING)
+		return;
+	if (!atomic_compare_exchange_strong(&vm->state, &expected, (int)state))
+		return;
+	vm->exit_code = code;
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		if (vm->harts[i])
+			hart_kick(vm->harts[i], HART_EV_STOP);
+	}
+}

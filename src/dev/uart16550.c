@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ns16550a UART (register model of the PC16550D datasheet, as on QEMU's virt board). The
+ * transmitter is infinitely fast: a byte written to THR goes straight to the output fd, so
+ * THR and the shift register always read as empty. The receiver has a 16-byte FIFO fed by
+ * uart16550_receive() and by loopback mode.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/vm.h"
+#include "dev/devices.h"
+
+/* Register offsets (PC16550D table 2). */
+enum {
+	UART_RBR_THR = 0,
+	UART_IER = 1,
+	UART_IIR_FCR = 2,
+	UART_LCR = 3,
+	UART_MCR = 4,
+	UART_LSR = 5,
+	UART_MSR = 6,
+	UART_SCR = 7
+};
+
+#define IER_ERBFI 0x01 /* received data available */
+#define IER_ETBEI 0x02 /* THR empty */
+#define IER_ELSI 0x04  /* receiver line status */
+#define IER_EDSSI 0x08 /* modem status */
+
+#define IIR_NONE 0x01
+#define IIR_MSI 0x00
+#define IIR_THRE 0x02
+#define IIR_RDA 0x04
+#define IIR_RLS 0x06
+#define IIR_FIFO 0xc0
+
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_RX 0x02
+
+#define LCR_DLAB 0x80
+#define MCR_LOOP 0x10
+#define MCR_MASK 0x1f
+
+#define LSR_DR 0x01
+#define LSR_OE 0x02
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+
+#define MSR_CTS 0x10
+#define MSR_DSR 0x20
+#define MSR_RI 0x40
+#define MSR_DCD 0x80
+
+#define RX_FIFO 16
+
+struct uart {
+	pthread_mutex_t lock;
+	int fd;
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo_on;
+	bool thre_pending; /* THRE interrupt latched until IIR is read or THR written */
+	bool overrun;
+	uint8_t msr_delta; /* MSR bits 3:0 */
+	uint8_t rx[RX_FIFO];
+	unsigned rx_head, rx_count;
+	bool irq_level; /* the interrupt output; goes to the PLIC once there is one */
+};
+
+/* IIR by priority (PC16550D table 4): line status, rx data, THR empty, modem status. */
+static uint8_t uart_iir(const struct uart *u)
+{
+	uint8_t fifo = u->fifo_on ? IIR_FIFO : 0;
+
+	if ((u->ier & IER_ELSI) && u->overrun)
+		return IIR_RLS | fifo;
+	if ((u->ier & IER_ERBFI) && u->rx_count)
+		return IIR_RDA | fifo;
+	if ((u->ier & IER_ETBEI) && u->thre_pending)
+		return IIR_THRE | fifo;
+	if ((u->ier & IER_EDSSI) && u->msr_delta)
+		return IIR_MSI | fifo;
+	return IIR_NONE | fifo;
+}
+
+static void uart_update(struct uart *u)
+{
+	u->irq_level = !(uart_iir(u) & IIR_NONE);
+}
+
+static bool uart_push(struct uart *u, uint8_t byte)
+{
+	if (u->rx_count == RX_FIFO) {
+		u->overrun = true;
+		return false;
+	}
+	u->rx[(u->rx_head + u->rx_count) % RX_FIFO] = byte;
+	u->rx_count++;
+	return true;
+}
+
+static uint8_t uart_pop(struct uart *u)
+{
+	uint8_t byte;
+
+	if (!u->rx_count)
+		return 0;
+	byte = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % RX_FIFO;
+	u->rx_count--;
+	return byte;
+}
+
+/* Sends a byte now so the guest's output survives a later crash; a gone console drops it. */
+static void uart_transmit(struct uart *u, uint8_t byte)
+{
+	ssize_t n;
+
+	do {
+		n = write(u->fd, &byte, 1);
+	} while (n < 0 && errno == EINTR);
+}
+
+/* Modem status lines: in loopback they follow MCR (PC16550D 8.6), else a ready peer. */
+static uint8_t uart_msr(const struct uart *u)
+{
+	uint8_t m = u->mcr;
+
+	if (!(u->mcr & MCR_LOOP))
+		return MSR_DCD | MSR_DSR | MSR_CTS | u->msr_delta;
+	return (uint8_t)(((m & 0x02) ? MSR_CTS : 0) | ((m & 0x01) ? MSR_DSR : 0) |
+			 ((m & 0x04) ? MSR_RI : 0) | ((m & 0x08) ? MSR_DCD : 0) | u->msr_delta);
+}
+
+static uint8_t uart_read_reg(struct uart *u, uint64_t off)
+{
+	uint8_t v;
+
+	switch (off) {
+	case UART_RBR_THR:
+		return (u->lcr & LCR_DLAB) ? u->dll : uart_pop(u);
+	case UART_IER:
+		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+	case UART_IIR_FCR:
+		v = uart_iir(u);
+		/* Reading IIR while it reports THRE clears that interrupt (PC16550D table 4). */
+		if ((v & 0x0f) == IIR_THRE)
+			u->thre_pending = false;
+		return v;
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
+		u->overrun = false;
+		return v;
+	case UART_MSR:
+		v = uart_msr(u);
+		u->msr_delta = 0;
+		return v;
+	default:
+		return u->scr;
+	}
+}
+
+static void uart_write_reg(struct uart *u, uint64_t off, uint8_t val)
+{
+	switch (off) {
+	case UART_RBR_THR:
+		if (u->lcr & LCR_DLAB) {
+			u->dll = val;
+			break;
+		}
+		if (u->mcr & MCR_LOOP)
+			uart_push(u, val);
+		else
+			uart_transmit(u, val);
+		u->thre_pending = true; /* THR is empty again at once */
+		break;
+	case UART_IER:
+		if (u->lcr & LCR_DLAB) {
+			u->dlm = val;
+			break;
+		}
+		/* Enabling ETBEI with THR empty raises THRE (Linux's 8250 probe checks it). */
+		if ((val & IER_ETBEI) && !(u->ier & IER_ETBEI))
+			u->thre_pending = true;
+		u->ier = val & 0x0f;
+		break;
+	case UART_IIR_FCR:
+		u->fifo_on = val & FCR_ENABLE;
+		if (val & FCR_CLEAR_RX)
+			u->rx_head = u->rx_count = 0;
+		break;
+	case UART_LCR:
+		u->lcr = val;
+		break;
+	case UART_MCR:
+		u->mcr = val & MCR_MASK;
+		break;
+	case UART_SCR:
+		u->scr = val;
+		break;
+	default:
+		break; /* LSR and MSR are read-only */
+	}
+}
+
+static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct uart *u = opaque;
+
+	(void)size;
+	pthread_mutex_lock(&u->lock);
+	*val = uart_read_reg(u, off);
+	uart_update(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+static int uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+	struct uart *u = opaque;
+
+	(void)size;
+	pthread_mutex_lock(&u->lock);
+	uart_write_reg(u, off, (uint8_t)val);
+	uart_update(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+bool uart16550_receive(void *uart, uint8_t byte)
+{
+	struct uart *u = uart;
+	bool ok;
+
+	pthread_mutex_lock(&u->lock);
+	ok = uart_push(u, byte);
+	uart_update(u);
+	pthread_mutex_unlock(&u->lock);
+	return ok;
+}
+
+static void uart_destroy(void *opaque)
+{
+	struct uart *u = opaque;
+
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
+int uart16550_create(struct vm *vm, struct mmio_region *r)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	err = pthread_mutex_init(&u->lock, NULL);
+	if (err) {
+		free(u);
+		return -err;
+	}
+	u->fd = vm->console_fd;
+	/* Every register resets to 0 (PC16550D table 5) except what uart_msr/LSR derive. */
+	uart_update(u);
+	r->opaque = u;
+	r->min_access = 1;
+	r->max_access = 1;
+	r->read = uart_read;
+	r->write = uart_write;
+	r->destroy = uart_destroy;
+	return 0;
+}

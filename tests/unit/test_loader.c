@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of the ELF and raw loaders, with images built here as bytes. */
+#include <elf.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/loader.h"
+#include "core/vm.h"
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE 0x10000ull
+#define DATA_OFF 0x200
+
+/* A small ELF image: header, up to 4 program headers, segment bytes from DATA_OFF. */
+struct img {
+	uint8_t buf[0x400];
+	size_t len;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[4];
+};
+
+struct fixture {
+	struct vm vm;
+	char msg[256];
+	struct img img;
+};
+
+/* Writes eh and ph into buf; tests edit them first to make bad images. */
+static void img_pack(struct img *im)
+{
+	memcpy(im->buf, &im->eh, sizeof(im->eh));
+	for (unsigned i = 0; i < im->eh.e_phnum && i < 4; i++)
+		memcpy(im->buf + sizeof(im->eh) + i * sizeof(Elf64_Phdr), &im->ph[i],
+		       sizeof(Elf64_Phdr));
+}
+
+/* A valid RV64 executable: code at RAM_BASE+0x100 (16 bytes in file, 64 in memory), a note. */
+static void img_good(struct img *im)
+{
+	memset(im, 0, sizeof(*im));
+	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
+	im->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	im->eh.e_type = ET_EXEC;
+	im->eh.e_machine = EM_RISCV;
+	im->eh.e_version = EV_CURRENT;
+	im->eh.e_entry = RAM_BASE + 0x100;
+	im->eh.e_phoff = sizeof(Elf64_Ehdr);
+	im->eh.e_ehsize = sizeof(Elf64_Ehdr);
+	im->eh.e_phentsize = sizeof(Elf64_Phdr);
+	im->eh.e_phnum = 2;
+	im->ph[0].p_type = PT_LOAD;
+	im->ph[0].p_offset = DATA_OFF;
+	im->ph[0].p_vaddr = 0xffffffff80000100ull; /* vaddr is not where it loads */
+	im->ph[0].p_paddr = RAM_BASE + 0x100;
+	im->ph[0].p_filesz = 16;
+	im->ph[0].p_memsz = 64;
+	im->ph[1].p_type = PT_NOTE;
+	im->ph[1].p_offset = 0x7fffffff; /* ignored: not PT_LOAD */
+	im->ph[1].p_paddr = 0x10;
+	im->ph[1].p_filesz = 0x1000;
+	for (unsigned i = 0; i < 16; i++)
+		im->buf[DATA_OFF + i] = (uint8_t)(0x10 + i);
+	im->len = DATA_OFF + 16;
+	img_pack(im);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->vm.ram = malloc(RAM_SIZE);
+	if (!fx->vm.ram) {
+		free(fx);
+		return -1;
+	}
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	fx->vm.ram_base = RAM_BASE;
+	fx->vm.ram_size = RAM_SIZE;
+	img_good(&fx->img);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	free(fx->vm.ram);
+	free(fx);
+	return 0;
+}
+
+/* True when guest RAM still holds only the fill pattern. */
+static int ram_untouched(const struct fixture *fx)
+{
+	for (uint64_t i = 0; i < RAM_SIZE; i++) {
+		if (fx->vm.ram[i] != 0xaa)
+			return 0;
+	}
+	return 1;
+}
+
+static int load(struct fixture *fx, uint64_t *entry)
+{
+	fx->msg[0] = '\0';
+	return loader_load_elf_mem(&fx->vm, fx->img.buf, fx->img.len, entry, fx->msg,
+				   sizeof(fx->msg));
+}
+
+static void test_good_elf(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry = 0;
+
+	assert_int_equal(load(fx, &entry), 0);
+	assert_int_equal(entry, RAM_BASE + 0x100);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(fx->vm.ram[0x100 + i], 0x10 + i);
+	/* p_memsz beyond p_filesz is zero-filled; the byte after is not touched. */
+	for (unsigned i = 16; i < 64; i++)
+		assert_int_equal(fx->vm.ram[0x100 + i], 0);
+	assert_int_equal(fx->vm.ram[0x100 + 64], 0xaa);
+	assert_int_equal(fx->vm.ram[0xff], 0xaa);
+}
+
+static void test_truncated_header(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.len = 40;
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "truncated ELF header"));
+	fx->img.len = 3; /* not even the magic */
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "not an ELF"));
+	assert_true(ram_untouched(fx));
+}
+
+static void test_bad_phoff(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.eh.e_phoff = fx->img.len - 10;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "program headers"));
+	/* phoff + phnum * phentsize wraps around 2^64. */
+	fx->img.eh.e_phoff = ~0ull - 0x40;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	fx->img.eh.e_phoff = sizeof(Elf64_Ehdr);
+	fx->img.eh.e_phentsize = 32;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	fx->img.eh.e_phentsize = sizeof(Elf64_Phdr);
+	fx->img.eh.e_phnum = 0;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_true(ram_untouched(fx));
+}
+
+static void test_segment_beyond_file(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.ph[0].p_filesz = 17;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "past the end of the file"));
+	fx->img.ph[0].p_filesz = 16;
+	fx->img.ph[0].p_offset = ~0ull - 8; /* offset + size overflows */
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	fx->img.ph[0].p_offset = DATA_OFF;
+	fx->img.ph[0].p_memsz = 8; /* filesz > memsz */
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_true(ram_untouched(fx));
+}
+
+static void test_segment_outside_ram(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.ph[0].p_paddr = 0x1000;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	assert_non_null(strstr(fx->msg, "outside RAM"));
+	/* Starts in RAM, ends past it. */
+	fx->img.ph[0].p_paddr = RAM_BASE + RAM_SIZE - 32;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	/* paddr + memsz wraps around 2^64. */
+	fx->img.ph[0].p_paddr = ~0ull - 15;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	fx->img.ph[0].p_paddr = RAM_BASE + 0x100;
+	fx->img.ph[0].p_memsz = ~0ull;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	assert_true(ram_untouched(fx));
+}
+
+static void test_second_segment_bad_loads_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.ph[1].p_type = PT_LOAD;
+	fx->img.ph[1].p_offset = DATA_OFF;
+	fx->img.ph[1].p_filesz = 0;
+	fx->img.ph[1].p_memsz = 0x100;
+	fx->img.ph[1].p_paddr = RAM_BASE + RAM_SIZE;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	assert_non_null(strstr(fx->msg, "segment 1"));
+	assert_true(ram_untouched(fx));
+}
+
+static void test_wrong_machine(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t entry;
+
+	fx->img.eh.e_machine = EM_X86_64;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "not a RISC-V 64-bit ELF"));
+	fx->img.eh.e_machine = EM_RISCV;
+	fx->img.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "not a RISC-V 64-bit ELF"));
+	fx->img.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	fx->img.eh.e_ident[EI_DATA] = ELFDATA2MSB;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	fx->img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	fx->img.eh.e_type = ET_REL;
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ENOEXEC);
+	fx->img.eh.e_type = ET_EXEC;
+	fx->img.eh.e_entry = 0x1000; /* entry outside RAM */
+	img_pack(&fx->img);
+	assert_int_equal(load(fx, &entry), -ERANGE);
+	assert_true(ram_untouched(fx));
+}
+
+/* Writes len bytes to a new temp file; its path goes to path (size >= 32). */
+static void temp_file(char *path, const void *data, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/vireo-loader-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void test_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[32];
+	uint64_t entry = 0;
+
+	/* An ELF file goes where its headers say. */
+	temp_file(path, fx->img.buf, fx->img.len);
+	assert_int_equal(loader_load_image(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(entry, RAM_BASE + 0x100);
+	assert_int_equal(fx->vm.ram[0x100], 0x10);
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	assert_int_equal(loader_load_elf(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(fx->vm.ram[0x10f], 0x1f);
+	unlink(path);
+
+	/* Missing file. */
+	assert_int_equal(
+	    loader_load_image(&fx->vm, "/nonexistent/vireo.elf", &entry, fx->msg, sizeof(fx->msg)),
+	    -ENOENT);
+	assert_non_null(strstr(fx->msg, "/nonexistent/vireo.elf"));
+
+	/* Empty file. */
+	temp_file(path, "", 0);
+	assert_int_equal(loader_load_image(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "empty"));
+	unlink(path);
+}
+
+static void test_raw(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t code[] = {0x13, 0x05, 0x10, 0x00, 0x73, 0x00, 0x10, 0x00};
+	uint8_t *big;
+	char path[32];
+	uint64_t entry = 0;
+
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	temp_file(path, code, sizeof(code));
+	assert_int_equal(loader_load_image(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(entry, RAM_BASE);
+	assert_memory_equal(fx->vm.ram, code, sizeof(code));
+	assert_int_equal(fx->vm.ram[sizeof(code)], 0xaa);
+	assert_int_equal(loader_load_raw(&fx->vm, path, RAM_BASE + 0x800, fx->msg, sizeof(fx->msg)),
+			 0);
+	assert_memory_equal(fx->vm.ram + 0x800, code, sizeof(code));
+	/* The last 4 bytes of RAM are too few. */
+	assert_int_equal(
+	    loader_load_raw(&fx->vm, path, RAM_BASE + RAM_SIZE - 4, fx->msg, sizeof(fx->msg)),
+	    -ERANGE);
+	assert_non_null(strstr(fx->msg, "does not fit in RAM"));
+	unlink(path);
+
+	/* An image larger than RAM. */
+	big = calloc(1, RAM_SIZE + 1);
+	assert_non_null(big);
+	assert_int_equal(
+	    loader_load_raw_mem(&fx->vm, big, RAM_SIZE + 1, RAM_BASE, fx->msg, sizeof(fx->msg)),
+	    -ERANGE);
+	assert_int_equal(
+	    loader_load_raw_mem(&fx->vm, big, RAM_SIZE, RAM_BASE, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(fx->vm.ram[RAM_SIZE - 1], 0);
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_good_elf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_header, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_phoff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_segment_beyond_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_segment_outside_ram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_second_segment_bad_loads_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_machine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
