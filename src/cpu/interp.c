@@ -579,8 +579,10 @@ do_SFENCE_VMA:
 	pc += in->len;
 	goto out;
 do_CSRRW: do_CSRRS: do_CSRRC: do_CSRRWI: do_CSRRSI: do_CSRRCI:
+	/* The counters must be exact when read; the slice budget keeps counting down. */
 	h->pc = pc;
 	h->instret += icount;
+	budget = icount >= budget ? 0 : budget - icount;
 	icount = 0;
 	if (exec_csr(h, in, &wrote))
 		goto illegal;
