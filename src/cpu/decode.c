@@ -34,7 +34,7 @@ static inline int32_t imm_i(uint32_t raw)
 
 static inline int32_t imm_s(uint32_t raw)
 {
-	return ((int32_t)raw >> 25 << 5) | (int32_t)bits(raw, 11, 7);
+	return sext((bits(raw, 31, 25) << 5) | bits(raw, 11, 7), 12);
 }
 
 static inline int32_t imm_b(uint32_t raw)

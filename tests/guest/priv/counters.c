@@ -37,7 +37,7 @@ static uint64_t rd_instret(uint64_t unused)
 	return v;
 }
 
-static uint64_t (*const readers[3])(uint64_t) = { rd_cycle, rd_time, rd_instret };
+static uint64_t (*const readers[3])(uint64_t) = {rd_cycle, rd_time, rd_instret};
 
 /* Read each counter in mode; bit i of allowed says whether counter i may be read. */
 static void try_counters(unsigned mode, unsigned allowed, int line)

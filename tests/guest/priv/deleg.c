@@ -62,7 +62,7 @@ static void exceptions(void)
 	uint64_t pc;
 
 	csr_write(medeleg, (1UL << CAUSE_ECALL_U) | (1UL << CAUSE_ILLEGAL_INSN) |
-				   (1UL << CAUSE_LOAD_ACCESS));
+			       (1UL << CAUSE_LOAD_ACCESS));
 	trap_reset();
 	pc = priv_run(PRV_U, do_ecall, 0);
 	CHECK_TRAP_FROM(priv.s, CAUSE_ECALL_U, pc, 0, PRV_U);

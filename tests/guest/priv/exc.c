@@ -87,7 +87,7 @@ static void illegal_from(unsigned mode)
 
 static void ecall_ebreak_from(unsigned mode)
 {
-	static const uint64_t ecall_cause[4] = { CAUSE_ECALL_U, CAUSE_ECALL_S, 0, CAUSE_ECALL_M };
+	static const uint64_t ecall_cause[4] = {CAUSE_ECALL_U, CAUSE_ECALL_S, 0, CAUSE_ECALL_M};
 	uint64_t pc;
 
 	trap_reset();
@@ -166,7 +166,7 @@ static void misaligned(void)
 
 int main(void)
 {
-	static const unsigned modes[3] = { PRV_M, PRV_S, PRV_U };
+	static const unsigned modes[3] = {PRV_M, PRV_S, PRV_U};
 
 	priv_init();
 	for (int i = 0; i < 3; i++) {

@@ -54,7 +54,7 @@ struct trap_rec {
 	uint64_t epc;
 	uint64_t tval;
 	uint64_t status; /* mstatus/sstatus as seen on entry to the handler */
-	unsigned from;   /* privilege the trap was taken from (xPP) */
+	unsigned from;	 /* privilege the trap was taken from (xPP) */
 };
 
 /*
@@ -68,7 +68,7 @@ typedef int (*irq_hook_t)(struct trap_frame *tf);
 struct priv_state {
 	struct trap_rec m, s;
 	uint64_t m_resume, s_resume; /* next sync trap at that level resumes here */
-	uint64_t alias_off;          /* VA - PA of code run through an alias mapping */
+	uint64_t alias_off;	     /* VA - PA of code run through an alias mapping */
 	irq_hook_t m_irq, s_irq;
 };
 extern struct priv_state priv;
@@ -86,14 +86,14 @@ uint64_t priv_run_at(unsigned mode, uint64_t pc, uint64_t arg, uint64_t sp, uint
 uint64_t priv_lower_sp(void);
 
 /* asm helpers, position independent (priv_rt.S). */
-uint64_t p_load64(uint64_t addr);                 /* ld a0, 0(a0) */
-uint64_t p_load32(uint64_t addr);                 /* lw a0, 0(a0) */
-uint64_t p_store64(uint64_t addr, uint64_t val);  /* sd a1, 0(a0) */
-uint64_t p_store_self(uint64_t addr);             /* sd a0, 0(a0) */
-uint64_t p_exec(uint64_t addr);                   /* jalr addr, returns its a0 */
-void p_exec_ret(void);                            /* resume point after p_exec's jalr */
-uint64_t p_ecall(uint64_t a0);                    /* ecall with a7 = 0 */
-void p_exit_stub(void);                           /* ends priv_run() */
+uint64_t p_load64(uint64_t addr);		 /* ld a0, 0(a0) */
+uint64_t p_load32(uint64_t addr);		 /* lw a0, 0(a0) */
+uint64_t p_store64(uint64_t addr, uint64_t val); /* sd a1, 0(a0) */
+uint64_t p_store_self(uint64_t addr);		 /* sd a0, 0(a0) */
+uint64_t p_exec(uint64_t addr);			 /* jalr addr, returns its a0 */
+void p_exec_ret(void);				 /* resume point after p_exec's jalr */
+uint64_t p_ecall(uint64_t a0);			 /* ecall with a7 = 0 */
+void p_exit_stub(void);				 /* ends priv_run() */
 void m_trap_entry(void);
 void s_trap_entry(void);
 /* A function that returns 42 and is exactly "li a0, 42; ret". */
@@ -104,37 +104,37 @@ uint64_t p_ret42(uint64_t unused);
  * checks. a7 is zeroed first so an ecall is never taken for a priv_run exit;
  * insn may use t6 (x31) as scratch.
  */
-#define HERE_INSN(insn)                                                                    \
-	({                                                                                 \
-		uint64_t pc_;                                                              \
-		__asm__ volatile("li a7, 0\n\tlla %0, 1f\n1:\t" insn                        \
-				 : "=&r"(pc_)                                              \
-				 :                                                         \
-				 : "a7", "t6", "memory");                                  \
-		pc_;                                                                       \
+#define HERE_INSN(insn)                                                                            \
+	({                                                                                         \
+		uint64_t pc_;                                                                      \
+		__asm__ volatile("li a7, 0\n\tlla %0, 1f\n1:\t" insn                               \
+				 : "=&r"(pc_)                                                      \
+				 :                                                                 \
+				 : "a7", "t6", "memory");                                          \
+		pc_;                                                                               \
 	})
 
 /* Check that exactly one trap was recorded in rec with the given fields. */
-#define CHECK_TRAP(rec, cause_, epc_, tval_)                                               \
-	do {                                                                               \
-		CHECK_EQ((rec).count, 1);                                                  \
-		CHECK_EQ((rec).cause, (cause_));                                           \
-		CHECK_EQ((rec).epc, (epc_));                                               \
-		CHECK_EQ((rec).tval, (tval_));                                             \
+#define CHECK_TRAP(rec, cause_, epc_, tval_)                                                       \
+	do {                                                                                       \
+		CHECK_EQ((rec).count, 1);                                                          \
+		CHECK_EQ((rec).cause, (cause_));                                                   \
+		CHECK_EQ((rec).epc, (epc_));                                                       \
+		CHECK_EQ((rec).tval, (tval_));                                                     \
 	} while (0)
 
 /* CHECK_TRAP, and that it came from privilege level from_. */
-#define CHECK_TRAP_FROM(rec, cause_, epc_, tval_, from_)                                   \
-	do {                                                                               \
-		CHECK_TRAP(rec, cause_, epc_, tval_);                                      \
-		CHECK_EQ((rec).from, (from_));                                             \
+#define CHECK_TRAP_FROM(rec, cause_, epc_, tval_, from_)                                           \
+	do {                                                                                       \
+		CHECK_TRAP(rec, cause_, epc_, tval_);                                              \
+		CHECK_EQ((rec).from, (from_));                                                     \
 	} while (0)
 
 /* Check that no trap at all was recorded since the last trap_reset(). */
-#define CHECK_NO_TRAP()                                                                    \
-	do {                                                                               \
-		CHECK_EQ(priv.m.count, 0);                                                 \
-		CHECK_EQ(priv.s.count, 0);                                                 \
+#define CHECK_NO_TRAP()                                                                            \
+	do {                                                                                       \
+		CHECK_EQ(priv.m.count, 0);                                                         \
+		CHECK_EQ(priv.s.count, 0);                                                         \
 	} while (0)
 
 /* Machine timer (CLINT, 10 MHz). */

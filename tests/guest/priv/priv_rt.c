@@ -23,8 +23,8 @@ static int m_handler(struct trap_frame *tf);
 
 void trap_reset(void)
 {
-	priv.m = (struct trap_rec){ 0 };
-	priv.s = (struct trap_rec){ 0 };
+	priv.m = (struct trap_rec){0};
+	priv.s = (struct trap_rec){0};
 	priv.m_resume = 0;
 	priv.s_resume = 0;
 }
@@ -75,7 +75,7 @@ uint64_t priv_run(unsigned mode, uint64_t (*fn)(uint64_t), uint64_t arg)
 /* The exit stub's trap: return to priv_run's caller in M with the function's a0. */
 static void finish_run(struct trap_frame *tf)
 {
-	static const int sregs[12] = { 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 };
+	static const int sregs[12] = {8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27};
 
 	tf->regs[1] = enter_ctx.ra;
 	tf->regs[2] = enter_ctx.sp;
@@ -185,4 +185,3 @@ void s_dispatch(struct trap_frame *tf)
 	}
 	sync_continue(tf, &priv.s_resume, 0);
 }
-

@@ -18,10 +18,10 @@ static volatile uint64_t marker = 0x5a5aa5a5c3c33c3cUL;
 
 /* Leaf VAs per level, each aligned to its level and in its own table slot. */
 static const uint64_t va_leaf[5] = {
-	0x100003000UL, 0x140600000UL, 0xc0000000UL, 0x8000000000UL, 1UL << 48,
+    0x100003000UL, 0x140600000UL, 0xc0000000UL, 0x8000000000UL, 1UL << 48,
 };
 static const uint64_t va_misaligned[5] = {
-	0, 0x140800000UL, 0x180000000UL, 0x10000000000UL, 2UL << 48,
+    0, 0x140800000UL, 0x180000000UL, 0x10000000000UL, 2UL << 48,
 };
 
 static uint64_t s_load(uint64_t va)
@@ -31,19 +31,19 @@ static uint64_t s_load(uint64_t va)
 }
 
 /* S loads va and must get want without a trap. */
-#define LOAD_OK(va, want)                                                                  \
-	do {                                                                               \
-		uint64_t v_ = s_load(va);                                                  \
-		CHECK_NO_TRAP();                                                           \
-		CHECK_EQ(v_, (want));                                                      \
+#define LOAD_OK(va, want)                                                                          \
+	do {                                                                                       \
+		uint64_t v_ = s_load(va);                                                          \
+		CHECK_NO_TRAP();                                                                   \
+		CHECK_EQ(v_, (want));                                                              \
 	} while (0)
 
 /* S loads va and must take a load page fault with mtval = va. */
-#define LOAD_PF(va)                                                                        \
-	do {                                                                               \
-		uint64_t va_ = (va);                                                       \
-		s_load(va_);                                                               \
-		CHECK_TRAP_FROM(priv.m, CAUSE_LOAD_PAGE_FAULT, (uint64_t)p_load64, va_, PRV_S); \
+#define LOAD_PF(va)                                                                                \
+	do {                                                                                       \
+		uint64_t va_ = (va);                                                               \
+		s_load(va_);                                                                       \
+		CHECK_TRAP_FROM(priv.m, CAUSE_LOAD_PAGE_FAULT, (uint64_t)p_load64, va_, PRV_S);    \
 	} while (0)
 
 /* Physical base a level-L leaf maps in these tests (aligned to the level). */
@@ -80,9 +80,9 @@ static void superpages(void)
 		LOAD_OK(va + (uint64_t)&marker - pa, marker);
 		/* Execute through the superpage too. */
 		trap_reset();
-		CHECK_EQ(priv_run(PRV_S, (uint64_t(*)(uint64_t))p_exec,
-				  va + (uint64_t)p_ret42 - pa),
-			 42);
+		CHECK_EQ(
+		    priv_run(PRV_S, (uint64_t(*)(uint64_t))p_exec, va + (uint64_t)p_ret42 - pa),
+		    42);
 		CHECK_NO_TRAP();
 
 		/* A superpage whose PPN is not aligned to its size (priv spec 4.3.2 step 6). */

@@ -7,11 +7,11 @@
  */
 #include "priv.h"
 
-#define INSN_FN(name, insn)                                                                \
-	static uint64_t name(uint64_t unused)                                              \
-	{                                                                                  \
-		(void)unused;                                                              \
-		return HERE_INSN(insn);                                                    \
+#define INSN_FN(name, insn)                                                                        \
+	static uint64_t name(uint64_t unused)                                                      \
+	{                                                                                          \
+		(void)unused;                                                                      \
+		return HERE_INSN(insn);                                                            \
 	}
 
 INSN_FN(do_sret, "sret")
@@ -116,11 +116,11 @@ static void status_traps(void)
 static void csr_privilege(void)
 {
 	static uint64_t (*const s_csrs[])(uint64_t) = {
-		do_sstatus, do_sie, do_stvec, do_sscratch, do_sepc,
-		do_scause, do_stval, do_sip, do_read_satp,
+	    do_sstatus, do_sie,	  do_stvec, do_sscratch,  do_sepc,
+	    do_scause,	do_stval, do_sip,   do_read_satp,
 	};
 	static uint64_t (*const m_csrs[])(uint64_t) = {
-		do_mstatus, do_misa, do_medeleg, do_mhartid, do_mscratch,
+	    do_mstatus, do_misa, do_medeleg, do_mhartid, do_mscratch,
 	};
 
 	for (unsigned i = 0; i < sizeof(s_csrs) / sizeof(s_csrs[0]); i++) {

@@ -10,14 +10,30 @@
 
 #define RAM 0x80000000UL
 #define KFLAGS (PTE_RWX | PTE_A | PTE_D | PTE_G)
-#define VA_U 0x180000000UL   /* RAM again, with U = 1, for U-mode code */
-#define VA_T 0x10000000UL    /* test pages, one per entry of enum tp */
+#define VA_U 0x180000000UL /* RAM again, with U = 1, for U-mode code */
+#define VA_T 0x10000000UL  /* test pages, one per entry of enum tp */
 #define PTE_N (1UL << 63)
 #define PTE_PBMT (3UL << 61)
 #define PTE_RSV (1UL << 54)
 
-enum tp { T_R, T_RW, T_X, T_RX, T_URW, T_UX, T_AD, T_SF, T_WO, T_RSV, T_N, T_PBMT, T_PTR, T_INV,
-	  T_XEND, T_COUNT };
+enum tp {
+	T_R,
+	T_RW,
+	T_X,
+	T_RX,
+	T_URW,
+	T_UX,
+	T_AD,
+	T_SF,
+	T_WO,
+	T_RSV,
+	T_N,
+	T_PBMT,
+	T_PTR,
+	T_INV,
+	T_XEND,
+	T_COUNT
+};
 
 static uint64_t page[T_COUNT + 1][512] __attribute__((aligned(4096)));
 static volatile uint64_t *pte[T_COUNT];
@@ -36,7 +52,8 @@ static uint64_t in_mode_r(unsigned mode, uint64_t (*fn)(uint64_t), uint64_t arg,
 	if (mode != PRV_U)
 		return priv_run(mode, fn, arg);
 	return priv_run_at(PRV_U, (uint64_t)fn + priv.alias_off, arg,
-			   priv_lower_sp() + priv.alias_off, (uint64_t)p_exit_stub + priv.alias_off);
+			   priv_lower_sp() + priv.alias_off,
+			   (uint64_t)p_exit_stub + priv.alias_off);
 }
 
 static uint64_t in_mode(unsigned mode, uint64_t (*fn)(uint64_t), uint64_t arg)
@@ -65,34 +82,32 @@ static uint64_t exec(unsigned mode, uint64_t va)
 	return in_mode_r(mode, p_exec, va, code_va(mode, p_exec_ret));
 }
 
-#define EXPECT_OK()                                                                        \
-	CHECK_NO_TRAP()
+#define EXPECT_OK() CHECK_NO_TRAP()
 #define EXPECT_FAULT(cause, mode, epc, va) CHECK_TRAP_FROM(priv.m, cause, epc, va, mode)
-#define LOAD_PF(mode, va)                                                                  \
+#define LOAD_PF(mode, va)                                                                          \
 	EXPECT_FAULT(CAUSE_LOAD_PAGE_FAULT, mode, code_va(mode, (void (*)(void))p_load64), va)
-#define STORE_PF(mode, va)                                                                 \
-	EXPECT_FAULT(CAUSE_STORE_PAGE_FAULT, mode, code_va(mode, (void (*)(void))p_store_self), \
-		     va)
+#define STORE_PF(mode, va)                                                                         \
+	EXPECT_FAULT(CAUSE_STORE_PAGE_FAULT, mode, code_va(mode, (void (*)(void))p_store_self), va)
 
 static void setup(void)
 {
 	static const uint64_t flags[T_COUNT] = {
-		[T_R] = PTE_R | PTE_A,
-		[T_RW] = PTE_R | PTE_W | PTE_A | PTE_D,
-		[T_X] = PTE_X | PTE_A,
-		[T_RX] = PTE_R | PTE_X | PTE_A,
-		[T_URW] = PTE_U | PTE_R | PTE_W | PTE_A | PTE_D,
-		[T_UX] = PTE_U | PTE_X | PTE_R | PTE_A,
-		[T_AD] = PTE_R | PTE_W,
-		[T_SF] = PTE_R | PTE_A,
-		[T_WO] = PTE_W | PTE_A | PTE_D,
-		[T_RSV] = PTE_R | PTE_A | PTE_RSV,
-		[T_N] = PTE_R | PTE_A | PTE_N,
-		[T_PBMT] = PTE_R | PTE_A | PTE_PBMT,
-		/* A pointer PTE at the last level, with the reserved A/D/U set. */
-		[T_PTR] = PTE_A | PTE_D | PTE_U,
-		[T_INV] = 0,
-		[T_XEND] = PTE_X | PTE_A,
+	    [T_R] = PTE_R | PTE_A,
+	    [T_RW] = PTE_R | PTE_W | PTE_A | PTE_D,
+	    [T_X] = PTE_X | PTE_A,
+	    [T_RX] = PTE_R | PTE_X | PTE_A,
+	    [T_URW] = PTE_U | PTE_R | PTE_W | PTE_A | PTE_D,
+	    [T_UX] = PTE_U | PTE_X | PTE_R | PTE_A,
+	    [T_AD] = PTE_R | PTE_W,
+	    [T_SF] = PTE_R | PTE_A,
+	    [T_WO] = PTE_W | PTE_A | PTE_D,
+	    [T_RSV] = PTE_R | PTE_A | PTE_RSV,
+	    [T_N] = PTE_R | PTE_A | PTE_N,
+	    [T_PBMT] = PTE_R | PTE_A | PTE_PBMT,
+	    /* A pointer PTE at the last level, with the reserved A/D/U set. */
+	    [T_PTR] = PTE_A | PTE_D | PTE_U,
+	    [T_INV] = 0,
+	    [T_XEND] = PTE_X | PTE_A,
 	};
 
 	pt_init(3);
@@ -224,7 +239,7 @@ static void accessed_dirty(void)
 
 static void bad_ptes(void)
 {
-	static const enum tp bad[] = { T_WO, T_RSV, T_N, T_PBMT, T_PTR, T_INV };
+	static const enum tp bad[] = {T_WO, T_RSV, T_N, T_PBMT, T_PTR, T_INV};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		load(PRV_S, tva(bad[i]) + 64);
