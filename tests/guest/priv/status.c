@@ -1,8 +1,9 @@
 /*
  * mstatus/sstatus interrupt-enable stacking (priv spec 3.1.6.1, 3.3.2, 4.1.1):
  * a trap to x sets xPIE = xIE, xIE = 0, xPP = previous privilege; xRET sets
- * xIE = xPIE, xPIE = 1, xPP = U and goes to the old xPP. (mret to a mode below M also clears MPRV
- * since priv 1.12, but QEMU 7.2, the reference, does not, so that is not checked.)
+ * xIE = xPIE, xPIE = 1, xPP = U and goes to the old xPP. (Since priv 1.12 an mret
+ * to a mode below M also clears MPRV, but QEMU 7.2, the reference, does not, so
+ * that is not checked.)
  */
 #include "priv.h"
 

@@ -221,7 +221,7 @@ static void mprv(void)
 	CHECK_NO_TRAP();
 	mprv_load(tva(T_R) + 64, 0, &pc);
 	CHECK_TRAP_FROM(priv.m, CAUSE_LOAD_PAGE_FAULT, pc, tva(T_R) + 64, PRV_M);
-	/* MPRV = 0: M accesses are physical, so a VA below RAM is an access fault. */
+	/* The helper left MPRV clear again, even after a fault (mret sets MPP = U). */
 	CHECK_EQ(csr_read(mstatus) & MSTATUS_MPRV, 0);
 }
 
