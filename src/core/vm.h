@@ -4,6 +4,7 @@
 #define VIREO_CORE_VM_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ enum vm_state {
 	VM_FAIL,     /* finisher fail: exit status = code */
 	VM_RESET,    /* finisher reset */
 	VM_ERROR,    /* the host could not go on (e.g. double fault with no handler) */
+	VM_PANIC,    /* the guest reported a kernel panic (pvpanic) */
 };
 
 struct vm_config {
@@ -56,6 +58,16 @@ struct vm {
 	 */
 	_Atomic uint8_t *code_pages;
 	_Atomic uint32_t *code_gen;
+
+	/* Built-in SBI (no --bios): ECALLs from S-mode are served by src/fw/sbi.c. */
+	bool sbi_builtin;
+
+	/* The console UART (set by its device), for host input and the SBI debug console. */
+	void *console;
+
+	/* The platform interrupt controller (the PLIC) that device lines go to. */
+	void *irqchip;
+	void (*irqchip_set)(void *irqchip, unsigned irq, bool level);
 };
 
 /** Checks a config; 0, or -EINVAL with a message for the user in msg. */
@@ -78,6 +90,13 @@ uint64_t vm_time(const struct vm *vm);
 
 /** Sets mtime to value from now on (a guest write to the CLINT's mtime). */
 void vm_set_time(struct vm *vm, uint64_t value);
+
+/** Drives platform interrupt line irq (a PLIC source, 1..) to level; any thread. */
+static inline void vm_set_irq(struct vm *vm, unsigned irq, bool level)
+{
+	if (vm->irqchip_set)
+		vm->irqchip_set(vm->irqchip, irq, level);
+}
 
 /** Host pointer for guest physical [paddr, paddr+len) if it lies wholly in RAM, else NULL. */
 static inline uint8_t *vm_ram_ptr(const struct vm *vm, uint64_t paddr, uint64_t len)

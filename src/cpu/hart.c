@@ -64,7 +64,7 @@ void hart_reset(struct hart *h, uint64_t pc)
 	memset(h->pmpaddr, 0, sizeof(h->pmpaddr));
 	h->instret = 0;
 	h->mtimecmp = ~0ull;
-	h->halted = false;
+	atomic_store(&h->halted, false);
 	hart_tlb_flush(h);
 	hart_tlb_select(h);
 	decode_cache_flush(h);
@@ -163,6 +163,39 @@ static void hart_wfi_wait(struct hart *h, uint64_t now)
 	pthread_mutex_unlock(&h->wake_lock);
 }
 
+int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t a1)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&h->wake_lock);
+	if (!atomic_load(&h->halted)) {
+		err = -EBUSY;
+	} else {
+		h->pc = pc;
+		h->priv = priv;
+		h->x[10] = a0;
+		h->x[11] = a1;
+		h->wfi = false;
+		hart_tlb_flush(h);
+		hart_tlb_select(h);
+		atomic_store(&h->halted, false);
+		pthread_cond_signal(&h->wake_cond);
+	}
+	pthread_mutex_unlock(&h->wake_lock);
+	return err;
+}
+
+/* A stopped hart sleeps until hart_start() or the end of the VM. */
+static void hart_wait_start(struct hart *h)
+{
+	pthread_mutex_lock(&h->wake_lock);
+	while (atomic_load(&h->halted) &&
+	       atomic_load(&h->vm->state) == VM_RUNNING &&
+	       !(atomic_load(&h->events) & HART_EV_STOP))
+		pthread_cond_wait(&h->wake_cond, &h->wake_lock);
+	pthread_mutex_unlock(&h->wake_lock);
+}
+
 int hart_run(struct hart *h)
 {
 	struct vm *vm = h->vm;
@@ -171,6 +204,10 @@ int hart_run(struct hart *h)
 		uint32_t ev = atomic_exchange_explicit(&h->events, 0, memory_order_acq_rel);
 		uint64_t now = vm_time(vm);
 
+		if (atomic_load_explicit(&h->halted, memory_order_acquire)) {
+			hart_wait_start(h);
+			continue;
+		}
 		if (ev & HART_EV_TLB_FLUSH)
 			hart_tlb_flush(h);
 		hart_update_timer(h, now);

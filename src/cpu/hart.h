@@ -151,7 +151,7 @@ struct hart {
 	/* Set by other threads to make the hart leave its inner loop soon. */
 	_Atomic uint32_t events;
 	bool wfi;                    /* waiting for an interrupt (WFI) */
-	bool halted;                 /* stopped (HSM or finisher) */
+	_Atomic bool halted;         /* stopped (SBI HSM); woken by hart_start() */
 	pthread_mutex_t wake_lock;   /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
 };
@@ -178,6 +178,12 @@ void hart_tlb_flush(struct hart *h);
 
 /** Points tlb_fetch/tlb_data at the TLBs for the current priv and mstatus.MPRV/MPP. */
 void hart_tlb_select(struct hart *h);
+
+/**
+ * Starts a stopped hart at pc in privilege priv with a0/a1 set (SBI HSM hart_start, priv
+ * spec reset state otherwise kept); any thread. Returns 0, or -EBUSY if it is not stopped.
+ */
+int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t a1);
 
 /** Makes the hart leave its inner loop and wake from WFI to look at its events. */
 void hart_kick(struct hart *h, uint32_t event);

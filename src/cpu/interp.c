@@ -18,6 +18,7 @@
 #include "cpu/hart.h"
 #include "cpu/interp.h"
 #include "cpu/trap.h"
+#include "fw/sbi.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -544,6 +545,13 @@ do_FENCE_I:
 	pc += in->len;
 	goto relookup;
 do_ECALL:
+	if (h->priv == PRIV_S && h->vm->sbi_builtin) {
+		/* No M-mode firmware: the hypervisor is the SBI implementation. */
+		h->pc = pc;
+		sbi_ecall(h);
+		icount++;
+		goto out_pc_set;
+	}
 	ti.cause = EXC_ECALL_U + h->priv;
 	ti.tval = 0;
 	goto trap;
