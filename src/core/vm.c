@@ -11,6 +11,7 @@
 #include "core/board.h"
 #include "core/vm.h"
 #include "cpu/hart.h"
+#include "dev/devices.h"
 
 #define NS_PER_SEC 1000000000ull
 _Static_assert(NS_PER_SEC % VM_TIMEBASE_HZ == 0, "mtime tick must be a whole number of ns");
@@ -133,6 +134,8 @@ void vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	bus_destroy(&vm->bus);
+	/* The interrupt controller goes last: devices may drive their lines until destroyed. */
+	plic_destroy(vm->irqchip);
 	for (unsigned i = 0; i < vm->nharts; i++) {
 		if (vm->harts[i]) {
 			hart_destroy(vm->harts[i]);

@@ -7,11 +7,14 @@
 #define VIREO_DEV_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/bus.h"
 
 struct vm;
+struct fdt_ctx;
+struct board_slot;
 
 /* CLINT layout (ACLINT spec: MSWI and MTIMER devices at the SiFive CLINT offsets). */
 #define CLINT_MSIP 0x0000u
@@ -24,16 +27,51 @@ struct vm;
 #define FINISHER_PASS 0x5555u
 #define FINISHER_RESET 0x7777u
 
+/* PLIC (SiFive PLIC as on QEMU virt): window size and number of interrupt sources. */
+#define PLIC_SIZE 0x600000u
+#define PLIC_NSRC 95u
+
+/* pvpanic events (QEMU docs/specs/pvpanic.rst): bits of the register at offset 0. */
+#define PVPANIC_PANICKED 0x1u
+#define PVPANIC_CRASH_LOADED 0x2u
+
 /** SiFive test finisher: guest writes power off, fail or reset the VM; 0 or -errno. */
 int finisher_create(struct vm *vm, struct mmio_region *r);
 
 /** CLINT (ACLINT MSWI + MTIMER) for the VM's harts; 0 or -errno. */
 int aclint_create(struct vm *vm, struct mmio_region *r);
 
-/** ns16550a UART writing to vm->console_fd; 0 or -errno. */
+/** ns16550a UART writing to vm->console_fd, on PLIC line 10; sets vm->console; 0 or -errno. */
 int uart16550_create(struct vm *vm, struct mmio_region *r);
 
 /** Queues a received byte in a UART made by uart16550_create; false when its FIFO is full. */
 bool uart16550_receive(void *uart, uint8_t byte);
+
+/** Pops up to n received bytes from the UART's FIFO into buf; returns how many (SBI DBCN read). */
+int uart16550_take(void *uart, uint8_t *buf, size_t n);
+
+/** Device-tree node of the UART (ns16550a); board_device.fdt callback. */
+int uart16550_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
+
+/** PLIC for the VM's harts; sets vm->irqchip and vm->irqchip_set; 0 or -errno. */
+int plic_create(struct vm *vm, struct mmio_region *r);
+
+/** Frees a PLIC made by plic_create (vm_destroy calls it once the bus is gone). */
+void plic_destroy(void *plic);
+
+/** Device-tree node of the PLIC; board_device.fdt callback. */
+int plic_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
+
+/** goldfish RTC raising interrupt s->irq for its alarm; 0 or -errno. */
+int rtc_goldfish_create(struct vm *vm, struct mmio_region *r, const struct board_slot *s);
+
+/** Device-tree node of the goldfish RTC; board_device.fdt callback. */
+int rtc_goldfish_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
+
+/** pvpanic-mmio: a guest panic report stops the VM with VM_PANIC; 0 or -errno. */
+int pvpanic_create(struct vm *vm, struct mmio_region *r);
+
+/** Device-tree node of pvpanic ("qemu,pvpanic-mmio"); board_device.fdt callback. */
+int pvpanic_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
 
 #endif

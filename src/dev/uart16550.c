@@ -3,13 +3,17 @@
  * ns16550a UART (register model of the PC16550D datasheet, as on QEMU's virt board). The
  * transmitter is infinitely fast: a byte written to THR goes straight to the output fd, so
  * THR and the shift register always read as empty. The receiver has a 16-byte FIFO fed by
- * uart16550_receive() and by loopback mode.
+ * uart16550_receive() and by loopback mode. The interrupt output is PLIC source 10 on the
+ * board (BOARD_UART0_IRQ), driven from the IIR state.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/board.h"
+#include "core/fdt.h"
 #include "core/vm.h"
 #include "dev/devices.h"
 
@@ -58,6 +62,7 @@ enum {
 
 struct uart {
 	pthread_mutex_t lock;
+	struct vm *vm;
 	int fd;
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	bool fifo_on;
@@ -66,7 +71,7 @@ struct uart {
 	uint8_t msr_delta; /* MSR bits 3:0 */
 	uint8_t rx[RX_FIFO];
 	unsigned rx_head, rx_count;
-	bool irq_level; /* the interrupt output; goes to the PLIC once there is one */
+	bool irq_level; /* the interrupt output as last driven to the PLIC */
 };
 
 /* IIR by priority (PC16550D table 4): line status, rx data, THR empty, modem status. */
@@ -85,9 +90,15 @@ static uint8_t uart_iir(const struct uart *u)
 	return IIR_NONE | fifo;
 }
 
+/* The INTR output is high whenever IIR reports an interrupt (PC16550D table 4). */
 static void uart_update(struct uart *u)
 {
-	u->irq_level = !(uart_iir(u) & IIR_NONE);
+	bool level = !(uart_iir(u) & IIR_NONE);
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		vm_set_irq(u->vm, BOARD_UART0_IRQ, level);
+	}
 }
 
 static bool uart_push(struct uart *u, uint8_t byte)
@@ -239,16 +250,35 @@ bool uart16550_receive(void *uart, uint8_t byte)
 	bool ok;
 
 	pthread_mutex_lock(&u->lock);
-	ok = uart_push(u, byte);
+	/*
+	 * A full FIFO refuses the byte instead of overrunning: the host side keeps it and offers
+	 * it again, so no data is lost and the guest must not see LSR.OE for it.
+	 */
+	ok = u->rx_count < RX_FIFO && uart_push(u, byte);
 	uart_update(u);
 	pthread_mutex_unlock(&u->lock);
 	return ok;
+}
+
+int uart16550_take(void *uart, uint8_t *buf, size_t n)
+{
+	struct uart *u = uart;
+	size_t got = 0;
+
+	pthread_mutex_lock(&u->lock);
+	while (got < n && got < INT_MAX && u->rx_count)
+		buf[got++] = uart_pop(u);
+	uart_update(u);
+	pthread_mutex_unlock(&u->lock);
+	return (int)got;
 }
 
 static void uart_destroy(void *opaque)
 {
 	struct uart *u = opaque;
 
+	if (u->vm->console == u)
+		u->vm->console = NULL;
 	pthread_mutex_destroy(&u->lock);
 	free(u);
 }
@@ -265,6 +295,7 @@ int uart16550_create(struct vm *vm, struct mmio_region *r)
 		free(u);
 		return -err;
 	}
+	u->vm = vm;
 	u->fd = vm->console_fd;
 	/* Every register resets to 0 (PC16550D table 5) except what uart_msr/LSR derive. */
 	uart_update(u);
@@ -274,5 +305,21 @@ int uart16550_create(struct vm *vm, struct mmio_region *r)
 	r->read = uart_read;
 	r->write = uart_write;
 	r->destroy = uart_destroy;
+	vm->console = u;
 	return 0;
+}
+
+int uart16550_fdt(struct fdt_ctx *ctx, const struct board_slot *s)
+{
+	static const char *const compat[] = {"ns16550a", NULL};
+	int node = fdt_ctx_soc_node(ctx, "serial", s);
+	int err;
+
+	if (node < 0)
+		return node;
+	err = fdt_ctx_strings(ctx, node, "compatible", compat);
+	/* The 1.8432 MHz x 2 input clock QEMU's virt board declares; only divisors depend on it. */
+	if (!err)
+		err = fdt_ctx_u32(ctx, node, "clock-frequency", 3686400);
+	return err;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The board's devices (finisher, CLINT, UART) driven through a real VM's bus. */
+/* The board's devices (finisher, CLINT, UART, RTC, pvpanic) driven through a real VM's bus. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -19,6 +19,8 @@
 
 #define NHARTS 2
 #define UART(reg) (BOARD_UART0_BASE + (reg))
+#define RTC(reg) (BOARD_RTC_BASE + (reg))
+#define PLIC_PENDING0 (BOARD_PLIC_BASE + 0x1000)
 
 struct fixture {
 	struct vm *vm;
@@ -276,6 +278,229 @@ static void test_uart_iir_loopback(void **state)
 	assert_int_equal(drain(fx, buf, sizeof(buf)), 0);
 }
 
+/* Routes PLIC source irq to hart 0's S-mode context (1) with priority 1. */
+static void plic_route(struct vm *vm, unsigned irq)
+{
+	wr(vm, BOARD_PLIC_BASE + 4 * irq, 4, 1);
+	wr(vm, BOARD_PLIC_BASE + 0x2080 + 4 * (irq / 32), 4, 1u << (irq % 32));
+}
+
+/* Whether source irq (< 32) pends at the PLIC, i.e. the device drives its line high. */
+static bool line(struct vm *vm, unsigned irq)
+{
+	return rd(vm, PLIC_PENDING0, 4) & (1u << irq);
+}
+
+static bool seip(struct vm *vm)
+{
+	return atomic_load(&vm->harts[0]->mip_hw) & MIP_SEIP;
+}
+
+static void test_uart_irq(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	uint8_t buf[4];
+
+	assert_non_null(vm->console);
+	plic_route(vm, BOARD_UART0_IRQ);
+	/* Received data with ERBFI off: no interrupt, but the byte is there. */
+	assert_true(uart16550_receive(vm->console, 'a'));
+	assert_false(line(vm, BOARD_UART0_IRQ));
+	wr(vm, UART(1), 1, 0x01);
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	assert_true(seip(vm));
+	/* The SBI debug console takes bytes out of the FIFO; the line drops when it is empty. */
+	assert_int_equal(uart16550_take(vm->console, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'a');
+	assert_false(line(vm, BOARD_UART0_IRQ));
+	assert_false(seip(vm));
+	assert_int_equal(uart16550_take(vm->console, buf, sizeof(buf)), 0);
+	assert_true(uart16550_receive(vm->console, 'b'));
+	assert_true(uart16550_receive(vm->console, 'c'));
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	assert_int_equal(rd(vm, UART(0), 1), 'b');
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	assert_int_equal(uart16550_take(vm->console, buf, 1), 1);
+	assert_int_equal(buf[0], 'c');
+	assert_false(line(vm, BOARD_UART0_IRQ));
+	/* A full FIFO refuses host input without an overrun: the host offers the byte again. */
+	for (int i = 0; i < 16; i++)
+		assert_true(uart16550_receive(vm->console, (uint8_t)('A' + i)));
+	assert_false(uart16550_receive(vm->console, 'Q'));
+	assert_int_equal(rd(vm, UART(5), 1), 0x61); /* DR, no OE */
+	assert_int_equal(rd(vm, UART(0), 1), 'A');
+	assert_true(uart16550_receive(vm->console, 'Q'));
+	assert_int_equal(uart16550_take(vm->console, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "BCDE", 4);
+}
+
+/* THRE as Linux's 8250 driver relies on it (PC16550D table 4 and QEMU's serial.c). */
+static void test_uart_thre_irq(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	char buf[4];
+
+	plic_route(vm, BOARD_UART0_IRQ);
+	wr(vm, UART(1), 1, 0x02); /* ETBEI with THR empty: THRE at once */
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	assert_int_equal(rd(vm, UART(2), 1) & 0x0f, 0x02);
+	assert_false(line(vm, BOARD_UART0_IRQ)); /* reading IIR cleared it */
+	/* A byte written to THR leaves at once, so THR is empty and THRE is back. */
+	wr(vm, UART(0), 1, 'z');
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	assert_int_equal(drain(fx, buf, sizeof(buf)), 1);
+	/* Masking ETBEI drops the line; setting it again re-raises THRE. */
+	wr(vm, UART(1), 1, 0x00);
+	assert_false(line(vm, BOARD_UART0_IRQ));
+	wr(vm, UART(1), 1, 0x02);
+	assert_true(line(vm, BOARD_UART0_IRQ));
+	wr(vm, UART(1), 1, 0x00);
+	assert_false(line(vm, BOARD_UART0_IRQ));
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rtc_time(struct vm *vm)
+{
+	uint64_t lo = rd(vm, RTC(0x00), 4);
+
+	return (uint64_t)rd(vm, RTC(0x04), 4) << 32 | lo;
+}
+
+static void rtc_set_alarm(struct vm *vm, uint64_t t)
+{
+	wr(vm, RTC(0x0c), 4, t >> 32);
+	wr(vm, RTC(0x08), 4, (uint32_t)t);
+}
+
+/* Waits up to 2 s for the RTC's line to go high; false on timeout. */
+static bool rtc_wait_line(struct vm *vm)
+{
+	struct timespec ms = {0, 1000000};
+
+	for (int i = 0; i < 2000; i++) {
+		if (line(vm, BOARD_RTC_IRQ))
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+static void test_rtc_time(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	uint64_t t, host = realtime_ns();
+	uint64_t v;
+
+	t = rtc_time(vm);
+	assert_true(t >= host && t - host < 1000000000ull);
+	/* Reading TIME_LOW latches the high half. */
+	assert_int_equal(rd(vm, RTC(0x04), 4), t >> 32);
+	/* Setting the time the way Linux does: high half, then low half. */
+	wr(vm, RTC(0x04), 4, 0x12);
+	wr(vm, RTC(0x00), 4, 0x34000000);
+	t = rtc_time(vm);
+	assert_true(t >= 0x1234000000ull && t < 0x1234000000ull + 1000000000ull);
+	/* The offset stays: time keeps running from there. */
+	t = rtc_time(vm);
+	assert_true(t >= 0x1234000000ull && t < 0x1234000000ull + 1000000000ull);
+	/* 32-bit accesses only; unknown registers read 0. */
+	assert_int_equal(bus_read(&vm->bus, RTC(0x00), 1, &v), -EFAULT);
+	assert_int_equal(bus_read(&vm->bus, RTC(0x00), 8, &v), -EFAULT);
+	assert_int_equal(rd(vm, RTC(0x20), 4), 0);
+	wr(vm, RTC(0x20), 4, 1);
+}
+
+static void test_rtc_alarm(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	uint64_t t0 = rtc_time(vm), t1;
+
+	plic_route(vm, BOARD_RTC_IRQ);
+	wr(vm, RTC(0x10), 4, 1);
+	assert_int_equal(rd(vm, RTC(0x10), 4), 1);
+	/* 30 ms from now: armed, not yet due. */
+	rtc_set_alarm(vm, t0 + 30000000);
+	assert_int_equal(rd(vm, RTC(0x18), 4), 1);
+	assert_int_equal(rd(vm, RTC(0x08), 4), (uint32_t)(t0 + 30000000));
+	assert_int_equal(rd(vm, RTC(0x0c), 4), (t0 + 30000000) >> 32);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+	/* The helper thread raises the line on time, with every hart idle. */
+	assert_true(rtc_wait_line(vm));
+	t1 = rtc_time(vm);
+	assert_true(t1 >= t0 + 30000000);
+	assert_true(seip(vm));
+	assert_int_equal(rd(vm, RTC(0x18), 4), 0);
+	/* The interrupt stays until the guest clears it. */
+	wr(vm, RTC(0x1c), 4, 1);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+	assert_false(seip(vm));
+	/* An alarm already due fires at once. */
+	rtc_set_alarm(vm, t0);
+	assert_true(line(vm, BOARD_RTC_IRQ));
+	assert_int_equal(rd(vm, RTC(0x18), 4), 0);
+	wr(vm, RTC(0x1c), 4, 1);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+}
+
+static void test_rtc_alarm_clear_and_mask(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	struct timespec wait = {0, 150000000};
+	uint64_t t0 = rtc_time(vm);
+
+	plic_route(vm, BOARD_RTC_IRQ);
+	wr(vm, RTC(0x10), 4, 1);
+	/* A cleared alarm never fires. */
+	rtc_set_alarm(vm, t0 + 50000000);
+	wr(vm, RTC(0x14), 4, 1);
+	assert_int_equal(rd(vm, RTC(0x18), 4), 0);
+	nanosleep(&wait, NULL);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+	/* With interrupts disabled the alarm fires silently; enabling them raises the line. */
+	wr(vm, RTC(0x10), 4, 0);
+	rtc_set_alarm(vm, rtc_time(vm) + 10000000);
+	nanosleep(&wait, NULL);
+	assert_int_equal(rd(vm, RTC(0x18), 4), 0);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+	wr(vm, RTC(0x10), 4, 1);
+	assert_true(line(vm, BOARD_RTC_IRQ));
+	wr(vm, RTC(0x1c), 4, 1);
+	assert_false(line(vm, BOARD_RTC_IRQ));
+	/* An alarm far away stays armed; destroying the VM joins the sleeping thread. */
+	rtc_set_alarm(vm, rtc_time(vm) + 3600ull * 1000000000ull);
+	assert_int_equal(rd(vm, RTC(0x18), 4), 1);
+}
+
+static void test_pvpanic(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+	uint64_t v;
+
+	assert_int_equal(rd(vm, BOARD_PVPANIC_BASE, 1), PVPANIC_PANICKED | PVPANIC_CRASH_LOADED);
+	assert_int_equal(rd(vm, BOARD_PVPANIC_BASE + 1, 1), 0);
+	assert_int_equal(bus_read(&vm->bus, BOARD_PVPANIC_BASE, 4, &v), -EFAULT);
+	/* crash_loaded: a crash kernel runs on; nothing stops. */
+	wr(vm, BOARD_PVPANIC_BASE, 1, PVPANIC_CRASH_LOADED);
+	wr(vm, BOARD_PVPANIC_BASE + 1, 1, PVPANIC_PANICKED);
+	assert_int_equal(atomic_load(&vm->state), VM_RUNNING);
+	wr(vm, BOARD_PVPANIC_BASE, 1, PVPANIC_PANICKED);
+	assert_int_equal(atomic_load(&vm->state), VM_PANIC);
+	assert_true(atomic_load(&vm->harts[0]->events) & HART_EV_STOP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +513,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clint_mtime, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uart_tx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uart_iir_loopback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uart_irq, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uart_thre_irq, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtc_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtc_alarm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtc_alarm_clear_and_mask, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pvpanic, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
