@@ -112,7 +112,9 @@ static bool sstc_enabled(const struct hart *h)
 
 uint64_t csr_mip(struct hart *h)
 {
-	uint64_t v = h->mip | atomic_load_explicit(&h->mip_hw, memory_order_acquire);
+	/* Atomic: another hart's SBI send_ipi sets SSIP in mip (see mip_rmw). */
+	uint64_t v = __atomic_load_n(&h->mip, __ATOMIC_ACQUIRE) |
+		     atomic_load_explicit(&h->mip_hw, memory_order_acquire);
 
 	/* Sstc: STIP reflects time >= stimecmp and software cannot write it. */
 	if (sstc_enabled(h)) {
@@ -374,11 +376,6 @@ static int s_write(struct hart *h, unsigned num, uint64_t val)
 		h->mie = (h->mie & ~h->mideleg) | (val & h->mideleg & S_IRQS);
 		irq_recheck(h);
 		return 0;
-	case CSR_SIP:
-		/* Only SSIP is writable through sip, and only when delegated (priv spec 10.1.3). */
-		h->mip = (h->mip & ~(MIP_SSIP & h->mideleg)) | (val & MIP_SSIP & h->mideleg);
-		irq_recheck(h);
-		return 0;
 	case CSR_STVEC:
 		tvec_write(&h->stvec, val);
 		return 0;
@@ -467,14 +464,34 @@ static int m_read(struct hart *h, unsigned num, uint64_t *val)
 	return -1;
 }
 
-static void mip_write(struct hart *h, uint64_t val)
+/*
+ * CSRRW/RS/RC on mip or sip. The built-in SBI's send_ipi sets SSIP from another hart's thread
+ * at any time, so the read-modify-write of the software bits is one compare-and-swap: an IPI
+ * landing between the CSR read and write is neither lost nor missing from the old value.
+ * RS/RC use the software SEIP bit, not the device line (priv spec 3.1.9).
+ */
+static void mip_rmw(struct hart *h, unsigned num, enum csr_op op, uint64_t src, uint64_t *old)
 {
 	/* M may write SSIP, STIP and SEIP; STIP belongs to the timer when Sstc is on. */
-	uint64_t mask = S_IRQS;
+	uint64_t mask = S_IRQS, cur, next;
 
 	if (sstc_enabled(h))
 		mask &= ~MIP_STIP;
-	h->mip = (h->mip & ~mask) | (val & mask);
+	/* Only SSIP is writable through sip, and only when delegated (priv spec 10.1.3). */
+	if (num == CSR_SIP)
+		mask = MIP_SSIP & h->mideleg;
+	cur = __atomic_load_n(&h->mip, __ATOMIC_ACQUIRE);
+	do {
+		if (op == CSR_OP_RW)
+			next = (cur & ~mask) | (src & mask);
+		else if (op == CSR_OP_RS)
+			next = cur | (src & mask);
+		else
+			next = cur & ~(src & mask);
+	} while (!__atomic_compare_exchange_n(&h->mip, &cur, next, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	/* Other harts only ever set bits, so the value read earlier lacks at most those. */
+	*old |= cur & mask;
 	irq_recheck(h);
 }
 
@@ -496,9 +513,6 @@ static int m_write(struct hart *h, unsigned num, uint64_t val)
 	case CSR_MIE:
 		h->mie = val & ALL_IRQS;
 		irq_recheck(h);
-		return 0;
-	case CSR_MIP:
-		mip_write(h, val);
 		return 0;
 	case CSR_MTVEC:
 		tvec_write(&h->mtvec, val);
@@ -609,7 +623,7 @@ static int csr_write(struct hart *h, unsigned num, uint64_t val)
 int csr_access(struct hart *h, unsigned num, enum csr_op op, uint64_t src, bool do_read,
 	       bool do_write, uint64_t *old)
 {
-	uint64_t val, base;
+	uint64_t val;
 
 	(void)do_read; /* no CSR here has read side effects */
 	num &= 0xfff;
@@ -623,18 +637,17 @@ int csr_access(struct hart *h, unsigned num, enum csr_op op, uint64_t src, bool 
 	*old = val;
 	if (!do_write)
 		return 0;
-	/* A read-modify-write of mip/sip uses only the software SEIP bit (priv spec 3.1.9). */
-	base = val;
-	if (op != CSR_OP_RW && (num == CSR_MIP || num == CSR_SIP))
-		base =
-		    (val & ~MIP_SEIP) | (h->mip & MIP_SEIP & (num == CSR_MIP ? ~0ull : h->mideleg));
+	if (num == CSR_MIP || num == CSR_SIP) {
+		mip_rmw(h, num, op, src, old);
+		return 0;
+	}
 	switch (op) {
 	case CSR_OP_RW:
 		return csr_write(h, num, src);
 	case CSR_OP_RS:
-		return csr_write(h, num, base | src);
+		return csr_write(h, num, val | src);
 	case CSR_OP_RC:
-		return csr_write(h, num, base & ~src);
+		return csr_write(h, num, val & ~src);
 	}
 	return -1;
 }

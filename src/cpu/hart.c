@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Hart life cycle, TLB management, interrupt lines and the outer run loop. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,6 +81,9 @@ int hart_init(struct hart *h, struct vm *vm, unsigned id)
 		return -ENOMEM;
 	atomic_init(&h->mip_hw, 0);
 	atomic_init(&h->events, 0);
+	atomic_init(&h->fence_req, 0);
+	atomic_init(&h->fence_ack, 0);
+	atomic_init(&h->suspended, false);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -119,6 +123,53 @@ void hart_raise_irq(struct hart *h, uint64_t mask)
 void hart_lower_irq(struct hart *h, uint64_t mask)
 {
 	atomic_fetch_and_explicit(&h->mip_hw, ~mask, memory_order_acq_rel);
+}
+
+uint64_t hart_fence_request(struct hart *h, uint32_t event)
+{
+	uint64_t ticket;
+
+	/*
+	 * The event bit goes in before the count: a hart that sees the new count in hart_run
+	 * (loaded before it takes its events) then also sees the bit, so it flushes before it
+	 * acknowledges. The kick comes after the count so a sleeping hart wakes to both.
+	 */
+	atomic_fetch_or_explicit(&h->events, event, memory_order_release);
+	ticket = atomic_fetch_add_explicit(&h->fence_req, 1, memory_order_acq_rel) + 1;
+	hart_kick(h, event);
+	return ticket;
+}
+
+/* Serves fences asked of a hart that is busy waiting inside an SBI call: flush, acknowledge. */
+static void hart_fence_serve(struct hart *h)
+{
+	uint64_t req = atomic_load_explicit(&h->fence_req, memory_order_acquire);
+	uint32_t ev =
+	    atomic_fetch_and_explicit(&h->events, ~HART_EV_TLB_FLUSH, memory_order_acq_rel);
+
+	if (ev & HART_EV_TLB_FLUSH)
+		hart_tlb_flush(h);
+	/* Other events stay pending: the SBI call ends the block and hart_run sees them. */
+	atomic_store_explicit(&h->fence_ack, req, memory_order_release);
+}
+
+void hart_fence_wait(struct hart *self, struct hart *target, uint64_t ticket)
+{
+	const struct timespec pause = {.tv_nsec = 20000};
+	unsigned spins = 0;
+
+	/* A stopped hart runs nothing and flushes its TLB in hart_start(): nothing to wait for. */
+	while (atomic_load_explicit(&target->fence_ack, memory_order_acquire) < ticket &&
+	       !atomic_load_explicit(&target->halted, memory_order_acquire) &&
+	       atomic_load_explicit(&target->vm->state, memory_order_acquire) == VM_RUNNING) {
+		if (self)
+			hart_fence_serve(self);
+		/* The target leaves its block within a few instructions: yield, then back off. */
+		if (++spins < 64)
+			sched_yield();
+		else
+			nanosleep(&pause, NULL);
+	}
 }
 
 /* Instructions per trip through the inner loop: the timer is looked at between trips. */
@@ -201,15 +252,19 @@ int hart_run(struct hart *h)
 	struct vm *vm = h->vm;
 
 	while (atomic_load_explicit(&vm->state, memory_order_acquire) == VM_RUNNING) {
+		/* Fence requests are read before the events (see hart_fence_request). */
+		uint64_t fences = atomic_load_explicit(&h->fence_req, memory_order_acquire);
 		uint32_t ev = atomic_exchange_explicit(&h->events, 0, memory_order_acq_rel);
 		uint64_t now = vm_time(vm);
 
+		if (ev & HART_EV_TLB_FLUSH)
+			hart_tlb_flush(h);
+		/* Leaving the block is all fence.i needs: decoded pages are re-checked. */
+		atomic_store_explicit(&h->fence_ack, fences, memory_order_release);
 		if (atomic_load_explicit(&h->halted, memory_order_acquire)) {
 			hart_wait_start(h);
 			continue;
 		}
-		if (ev & HART_EV_TLB_FLUSH)
-			hart_tlb_flush(h);
 		hart_update_timer(h, now);
 		if (trap_check_interrupts(h))
 			h->wfi = false;
@@ -217,6 +272,9 @@ int hart_run(struct hart *h)
 			hart_wfi_wait(h, now);
 			continue;
 		}
+		/* Running code again ends an SBI HSM suspend (its wake-up interrupt is pending). */
+		if (atomic_load_explicit(&h->suspended, memory_order_relaxed))
+			atomic_store_explicit(&h->suspended, false, memory_order_release);
 		interp_run(h, HART_SLICE);
 	}
 	return 0;

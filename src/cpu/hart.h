@@ -154,6 +154,13 @@ struct hart {
 	_Atomic bool halted;         /* stopped (SBI HSM); woken by hart_start() */
 	pthread_mutex_t wake_lock;   /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
+
+	/*
+	 * Remote fences (SBI RFENCE): other harts count requests in fence_req; the hart copies
+	 * the count it has served into fence_ack at the top of hart_run (hart_fence_request/wait).
+	 */
+	_Atomic uint64_t fence_req, fence_ack;
+	_Atomic bool suspended;      /* in SBI HSM hart_suspend until the next interrupt */
 };
 
 /* Event bits in hart->events. */
@@ -187,6 +194,18 @@ int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t
 
 /** Makes the hart leave its inner loop and wake from WFI to look at its events. */
 void hart_kick(struct hart *h, uint32_t event);
+
+/**
+ * Asks h to serve a remote fence: sets event (HART_EV_TLB_FLUSH to flush its TLB; any event
+ * makes it re-check decoded code) and kicks it. Returns the ticket for hart_fence_wait().
+ */
+uint64_t hart_fence_request(struct hart *h, uint32_t event);
+
+/**
+ * Waits until target served ticket, is stopped, or the VM stops; self (the waiting hart, or
+ * NULL) serves fences asked of it meanwhile, so two harts fencing each other cannot deadlock.
+ */
+void hart_fence_wait(struct hart *self, struct hart *target, uint64_t ticket);
 
 /** Raises device interrupt lines (MIP_* bits) of the hart; any thread. */
 void hart_raise_irq(struct hart *h, uint64_t mask);

@@ -1,19 +1,505 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Placeholder while the built-in SBI is written: every call answers SBI_ERR_NOT_SUPPORTED. */
+/*
+ * Vireo's built-in SBI firmware (RISC-V SBI spec v2.0): BASE, TIME, IPI, RFENCE, HSM, SRST,
+ * DBCN and the legacy v0.1 calls, served directly for ECALLs from S-mode. There is no M-mode
+ * guest code: the M-level state a firmware would own is set once by sbi_boot().
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
 #include "core/vm.h"
+#include "cpu/access.h"
 #include "cpu/hart.h"
+#include "dev/devices.h"
 #include "fw/sbi.h"
+
+/* Harts are selected through a 64-bit set. */
+_Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
+
+/* medeleg: every exception S-mode handles itself; ECALL from S (9) is served here. */
+#define SBI_MEDELEG                                                                                \
+	((1ull << EXC_INSN_MISALIGNED) | (1ull << EXC_INSN_ACCESS) | (1ull << EXC_ILLEGAL_INSN) |  \
+	 (1ull << EXC_BREAKPOINT) | (1ull << EXC_LOAD_MISALIGNED) | (1ull << EXC_LOAD_ACCESS) |    \
+	 (1ull << EXC_STORE_MISALIGNED) | (1ull << EXC_STORE_ACCESS) | (1ull << EXC_ECALL_U) |     \
+	 (1ull << EXC_INSN_PAGE_FAULT) | (1ull << EXC_LOAD_PAGE_FAULT) |                           \
+	 (1ull << EXC_STORE_PAGE_FAULT))
+#define SBI_MIDELEG (MIP_SSIP | MIP_STIP | MIP_SEIP)
+
+/* menvcfg (priv spec 3.1.18): FIOM holds (fences are full), STCE enables Sstc's stimecmp. */
+#define SBI_MENVCFG ((1ull << 63) | (1ull << 0))
+
+/* PMP entry 0: NAPOT over the whole physical address space, RWX (priv spec 3.7.1). */
+#define SBI_PMPCFG0 (0x18 | 0x04 | 0x02 | 0x01)
+#define SBI_PMPADDR0 ((1ull << 54) - 1)
+
+/* Longest DBCN write done in one call; the spec lets it write less (SBI spec 12.1). */
+#define SBI_CONSOLE_CHUNK 4096u
+/* How long a blocking console byte write waits for a full console before failing. */
+#define SBI_CONSOLE_WAIT_MS 1000
+
+/* The SBI return pair; noreg means the call set the hart's registers and pc itself. */
+struct sbiret {
+	int64_t error;
+	uint64_t value;
+	bool noreg;
+};
+
+static struct sbiret ok(uint64_t value)
+{
+	return (struct sbiret){.error = SBI_SUCCESS, .value = value};
+}
+
+static struct sbiret err(int64_t error)
+{
+	return (struct sbiret){.error = error};
+}
+
+/* Every hart of the VM as a set. */
+static uint64_t all_harts(const struct vm *vm)
+{
+	return vm->nharts >= 64 ? ~0ull : (1ull << vm->nharts) - 1;
+}
+
+/*
+ * hart_mask/hart_mask_base (SBI spec 3.1): bit i selects hart base + i, and base = -1 selects
+ * every hart. Any selected id that does not exist makes the call invalid.
+ */
+static int64_t hart_set(const struct vm *vm, uint64_t mask, uint64_t base, uint64_t *set)
+{
+	*set = 0;
+	if (base == ~0ull) {
+		*set = all_harts(vm);
+		return SBI_SUCCESS;
+	}
+	for (; mask; mask &= mask - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(mask);
+
+		if (base >= vm->nharts || i >= vm->nharts - base)
+			return SBI_ERR_INVALID_PARAM;
+		*set |= 1ull << (base + i);
+	}
+	return SBI_SUCCESS;
+}
+
+/* A start/resume address S-mode can execute: in RAM and 2-byte aligned (IALIGN 16 with C). */
+static bool exec_addr_ok(const struct vm *vm, uint64_t addr)
+{
+	return !(addr & 1) && vm_ram_ptr(vm, addr, 2) != NULL;
+}
+
+/* Sets SSIP on every started hart of set and kicks it (SBI spec 7.1); other threads race us. */
+static void send_ipis(struct vm *vm, uint64_t set)
+{
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		struct hart *t = vm->harts[i];
+
+		if (!(set >> i & 1) || atomic_load(&t->halted))
+			continue;
+		__atomic_fetch_or(&t->mip, MIP_SSIP, __ATOMIC_ACQ_REL);
+		hart_kick(t, HART_EV_IRQ);
+	}
+}
+
+/*
+ * Remote fences (SBI spec 8): the caller flushes itself; other running harts are asked
+ * first, all at once, then waited for, so the fence is done everywhere when the call returns.
+ * tlb selects sfence.vma (a full TLB flush covers any range or ASID) over fence.i.
+ */
+static void remote_fence(struct hart *h, uint64_t set, bool tlb)
+{
+	struct vm *vm = h->vm;
+	uint32_t ev = tlb ? HART_EV_TLB_FLUSH : HART_EV_IRQ;
+	uint64_t ticket[VM_MAX_HARTS] = {0};
+	uint64_t asked = 0;
+
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		struct hart *t = vm->harts[i];
+
+		if (!(set >> i & 1))
+			continue;
+		if (t == h) {
+			/* fence.i: the ECALL ends the block, so decoded pages get re-checked. */
+			if (tlb)
+				hart_tlb_flush(h);
+		} else if (!atomic_load(&t->halted)) {
+			ticket[i] = hart_fence_request(t, ev);
+			asked |= 1ull << i;
+		}
+	}
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		if (asked >> i & 1)
+			hart_fence_wait(h, vm->harts[i], ticket[i]);
+	}
+}
+
+/* Writes up to len bytes to the console fd; the count, or -errno. block waits while full. */
+static int64_t console_out(struct vm *vm, const uint8_t *buf, size_t len, bool block)
+{
+	for (;;) {
+		ssize_t n = write(vm->console_fd, buf, len);
+		struct pollfd p = {.fd = vm->console_fd, .events = POLLOUT};
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if (!block)
+			return 0;
+		if (poll(&p, 1, SBI_CONSOLE_WAIT_MS) <= 0)
+			return -EAGAIN;
+	}
+}
+
+/* Blocking single-byte console write (DBCN write_byte, legacy putchar). */
+static int64_t console_putc(struct vm *vm, uint8_t c)
+{
+	int64_t n = console_out(vm, &c, 1, true);
+
+	return n == 1 ? SBI_SUCCESS : SBI_ERR_FAILED;
+}
+
+/* Takes up to len received bytes from the console UART; the count (0 without a UART). */
+static size_t console_in(struct vm *vm, uint8_t *buf, size_t len)
+{
+	int n;
+
+	if (!vm->console || !len)
+		return 0;
+	n = uart16550_take(vm->console, buf, len);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * The host wrote guest RAM [paddr, paddr + len) behind the harts' backs: pages holding decoded
+ * code get a new generation, as a guest store would give them (DESIGN.md, self-modifying code).
+ */
+static void ram_written(struct vm *vm, uint64_t paddr, uint64_t len)
+{
+	uint64_t first, last;
+
+	if (!len)
+		return;
+	first = (paddr - vm->ram_base) >> VM_PAGE_SHIFT;
+	last = (paddr + len - 1 - vm->ram_base) >> VM_PAGE_SHIFT;
+	for (uint64_t ppn = first; ppn <= last; ppn++) {
+		if (!atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
+			continue;
+		atomic_fetch_add_explicit(&vm->code_gen[ppn], 1, memory_order_release);
+		atomic_store_explicit(&vm->code_pages[ppn], 0, memory_order_release);
+	}
+}
+
+/* BASE extension (SBI spec 4). */
+static bool probe(uint64_t eid)
+{
+	switch (eid) {
+	case SBI_EXT_BASE:
+	case SBI_EXT_TIME:
+	case SBI_EXT_IPI:
+	case SBI_EXT_RFENCE:
+	case SBI_EXT_HSM:
+	case SBI_EXT_SRST:
+	case SBI_EXT_DBCN:
+		return true;
+	}
+	return eid <= SBI_EXT_0_1_SHUTDOWN;
+}
+
+static struct sbiret sbi_base(struct hart *h, uint64_t fid)
+{
+	switch (fid) {
+	case SBI_BASE_GET_SPEC_VERSION:
+		return ok(SBI_SPEC_VERSION);
+	case SBI_BASE_GET_IMPL_ID:
+		return ok(SBI_IMPL_ID_VIREO);
+	case SBI_BASE_GET_IMPL_VERSION:
+		return ok(SBI_IMPL_VERSION);
+	case SBI_BASE_PROBE_EXT:
+		return ok(probe(h->x[10]));
+	case SBI_BASE_GET_MVENDORID:
+	case SBI_BASE_GET_MARCHID:
+	case SBI_BASE_GET_MIMPID:
+		/* The same values the mvendorid/marchid/mimpid CSRs read (csr.c): 0, not given. */
+		return ok(0);
+	}
+	return err(SBI_ERR_NOT_SUPPORTED);
+}
+
+/* IPI and RFENCE extensions (SBI spec 7, 8). */
+static struct sbiret sbi_ipi_rfence(struct hart *h, uint64_t eid, uint64_t fid)
+{
+	uint64_t set;
+	int64_t e;
+
+	if (eid == SBI_EXT_IPI ? fid != SBI_IPI_SEND_IPI : fid > SBI_RFENCE_SFENCE_VMA_ASID)
+		return err(SBI_ERR_NOT_SUPPORTED); /* hfence.* need the H extension */
+	e = hart_set(h->vm, h->x[10], h->x[11], &set);
+	if (e)
+		return err(e);
+	if (eid == SBI_EXT_IPI)
+		send_ipis(h->vm, set);
+	else
+		remote_fence(h, set, fid != SBI_RFENCE_FENCE_I);
+	return ok(0);
+}
+
+/* Puts the calling hart in the state hart_start() expects of a stopped hart (SBI spec 9.1). */
+static struct sbiret hsm_stop(struct hart *h)
+{
+	h->satp = 0;
+	h->mstatus &= ~MSTATUS_SIE;
+	h->wfi = false;
+	atomic_store(&h->suspended, false);
+	/* Last: another hart may start us as soon as this is seen (hart_start under wake_lock). */
+	atomic_store(&h->halted, true);
+	return (struct sbiret){.noreg = true};
+}
+
+/*
+ * hart_suspend (SBI spec 9.4): both default types wait like WFI for an interrupt, even a
+ * disabled one. Retentive returns success; non-retentive resumes at resume_addr in S-mode
+ * with satp = 0, sstatus.SIE = 0, a0 = hartid, a1 = opaque, so that state is set right away.
+ */
+static struct sbiret hsm_suspend(struct hart *h, uint32_t type, uint64_t addr, uint64_t opaque)
+{
+	if (type == SBI_HSM_SUSPEND_RET_DEFAULT) {
+		h->x[10] = SBI_SUCCESS;
+		h->pc += 4;
+	} else if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT) {
+		if (!exec_addr_ok(h->vm, addr))
+			return err(SBI_ERR_INVALID_ADDRESS);
+		h->pc = addr;
+		h->x[10] = h->id;
+		h->x[11] = opaque;
+		h->satp = 0;
+		h->mstatus &= ~MSTATUS_SIE;
+		hart_tlb_flush(h);
+	} else {
+		/* Reserved and platform-specific types: none is implemented. */
+		return err(SBI_ERR_INVALID_PARAM);
+	}
+	h->wfi = true;
+	atomic_store(&h->suspended, true);
+	return (struct sbiret){.noreg = true};
+}
+
+/* HSM extension (SBI spec 9). */
+static struct sbiret sbi_hsm(struct hart *h, uint64_t fid)
+{
+	struct vm *vm = h->vm;
+	uint64_t id = h->x[10];
+	struct hart *t;
+
+	switch (fid) {
+	case SBI_HSM_HART_START:
+		if (id >= vm->nharts)
+			return err(SBI_ERR_INVALID_PARAM);
+		if (!exec_addr_ok(vm, h->x[11]))
+			return err(SBI_ERR_INVALID_ADDRESS);
+		/* A stopped hart already has satp = 0 and SIE = 0 (sbi_boot, hsm_stop). */
+		if (hart_start(vm->harts[id], h->x[11], PRIV_S, id, h->x[12]))
+			return err(SBI_ERR_ALREADY_AVAILABLE);
+		return ok(0);
+	case SBI_HSM_HART_STOP:
+		return hsm_stop(h);
+	case SBI_HSM_HART_GET_STATUS:
+		if (id >= vm->nharts)
+			return err(SBI_ERR_INVALID_PARAM);
+		t = vm->harts[id];
+		if (atomic_load(&t->halted))
+			return ok(SBI_HSM_STATE_STOPPED);
+		return ok(atomic_load(&t->suspended) ? SBI_HSM_STATE_SUSPENDED
+						     : SBI_HSM_STATE_STARTED);
+	case SBI_HSM_HART_SUSPEND:
+		/* suspend_type is 32 bits; RV64 passes it sign-extended (psABI). */
+		return hsm_suspend(h, (uint32_t)h->x[10], h->x[11], h->x[12]);
+	}
+	return err(SBI_ERR_NOT_SUPPORTED);
+}
+
+/* SRST extension (SBI spec 10): the VM ends; the call does not return to the guest. */
+static struct sbiret sbi_srst(struct hart *h, uint64_t fid)
+{
+	uint32_t type = (uint32_t)h->x[10], reason = (uint32_t)h->x[11];
+
+	if (fid != SBI_SRST_SYSTEM_RESET)
+		return err(SBI_ERR_NOT_SUPPORTED);
+	/* Reserved and unimplemented vendor types or reasons are invalid (SBI spec 10.1). */
+	if (type > SBI_SRST_TYPE_WARM_REBOOT || reason > SBI_SRST_REASON_SYSFAIL)
+		return err(SBI_ERR_INVALID_PARAM);
+	if (type != SBI_SRST_TYPE_SHUTDOWN)
+		vm_stop(h->vm, VM_RESET, 0);
+	else if (reason == SBI_SRST_REASON_SYSFAIL)
+		vm_stop(h->vm, VM_FAIL, 1);
+	else
+		vm_stop(h->vm, VM_POWEROFF, 0);
+	return ok(0);
+}
+
+/* DBCN extension (SBI spec 12): buffers are guest physical memory that must lie in RAM. */
+static struct sbiret sbi_dbcn(struct hart *h, uint64_t fid)
+{
+	struct vm *vm = h->vm;
+	uint64_t len = h->x[10], lo = h->x[11], hi = h->x[12];
+	uint8_t *buf;
+	int64_t n;
+
+	if (fid == SBI_DBCN_CONSOLE_WRITE_BYTE)
+		return err(console_putc(vm, (uint8_t)h->x[10]));
+	if (fid != SBI_DBCN_CONSOLE_WRITE && fid != SBI_DBCN_CONSOLE_READ)
+		return err(SBI_ERR_NOT_SUPPORTED);
+	/* base_addr_hi holds address bits XLEN and up: always 0 for RAM on RV64. */
+	buf = hi ? NULL : vm_ram_ptr(vm, lo, len);
+	if (!buf)
+		return err(SBI_ERR_INVALID_PARAM);
+	if (fid == SBI_DBCN_CONSOLE_READ) {
+		n = (int64_t)console_in(vm, buf, len);
+		ram_written(vm, lo, (uint64_t)n);
+		return ok((uint64_t)n);
+	}
+	n = console_out(vm, buf, len < SBI_CONSOLE_CHUNK ? len : SBI_CONSOLE_CHUNK, false);
+	return n < 0 ? err(SBI_ERR_FAILED) : ok((uint64_t)n);
+}
+
+/*
+ * Legacy v0.1 hart mask: a pointer to an unsigned long in the caller's virtual memory, read
+ * as the S-mode caller would read it; NULL means every hart (as OpenSBI does).
+ */
+static int64_t legacy_hart_set(struct hart *h, uint64_t va, uint64_t *set)
+{
+	struct trap_info ti;
+	uint64_t mask;
+
+	if (!va) {
+		*set = all_harts(h->vm);
+		return SBI_SUCCESS;
+	}
+	if (access_load(h, va, 8, &mask, &ti))
+		return SBI_ERR_INVALID_ADDRESS;
+	return hart_set(h->vm, mask, 0, set);
+}
+
+/* Legacy extensions 0x00-0x08 (SBI spec 5): the result goes to a0 alone. */
+static int64_t sbi_legacy(struct hart *h, uint64_t eid)
+{
+	uint8_t c;
+	uint64_t set;
+	int64_t e;
+
+	switch (eid) {
+	case SBI_EXT_0_1_SET_TIMER:
+		h->stimecmp = h->x[10];
+		return SBI_SUCCESS;
+	case SBI_EXT_0_1_CONSOLE_PUTCHAR:
+		return console_putc(h->vm, (uint8_t)h->x[10]);
+	case SBI_EXT_0_1_CONSOLE_GETCHAR:
+		return console_in(h->vm, &c, 1) ? c : -1;
+	case SBI_EXT_0_1_CLEAR_IPI:
+		__atomic_fetch_and(&h->mip, ~MIP_SSIP, __ATOMIC_ACQ_REL);
+		return SBI_SUCCESS;
+	case SBI_EXT_0_1_SHUTDOWN:
+		vm_stop(h->vm, VM_POWEROFF, 0);
+		return SBI_SUCCESS;
+	}
+	e = legacy_hart_set(h, h->x[10], &set);
+	if (e)
+		return e;
+	if (eid == SBI_EXT_0_1_SEND_IPI)
+		send_ipis(h->vm, set);
+	else
+		remote_fence(h, set, eid != SBI_EXT_0_1_REMOTE_FENCE_I);
+	return SBI_SUCCESS;
+}
 
 int sbi_ecall(struct hart *h)
 {
-	h->x[10] = (uint64_t)-2;
-	h->pc += 4;
+	uint64_t eid = h->x[17], fid = h->x[16];
+	struct sbiret r;
+
+	if (eid <= SBI_EXT_0_1_SHUTDOWN) {
+		h->x[10] = (uint64_t)sbi_legacy(h, eid);
+		h->pc += 4;
+		return 0;
+	}
+	switch (eid) {
+	case SBI_EXT_BASE:
+		r = sbi_base(h, fid);
+		break;
+	case SBI_EXT_TIME:
+		/* Sstc is on (sbi_boot): STIP follows stimecmp, so this also clears it. */
+		if (fid != SBI_TIME_SET_TIMER) {
+			r = err(SBI_ERR_NOT_SUPPORTED);
+			break;
+		}
+		h->stimecmp = h->x[10];
+		r = ok(0);
+		break;
+	case SBI_EXT_IPI:
+	case SBI_EXT_RFENCE:
+		r = sbi_ipi_rfence(h, eid, fid);
+		break;
+	case SBI_EXT_HSM:
+		r = sbi_hsm(h, fid);
+		break;
+	case SBI_EXT_SRST:
+		r = sbi_srst(h, fid);
+		break;
+	case SBI_EXT_DBCN:
+		r = sbi_dbcn(h, fid);
+		break;
+	default:
+		r = err(SBI_ERR_NOT_SUPPORTED);
+	}
+	if (!r.noreg) {
+		h->x[10] = (uint64_t)r.error;
+		h->x[11] = r.value;
+		h->pc += 4;
+	}
 	return 0;
+}
+
+/* M-level state as an SBI firmware leaves it for S-mode software (see sbi.h). */
+static void boot_hart(struct hart *h)
+{
+	hart_reset(h, h->vm->ram_base);
+	h->medeleg = SBI_MEDELEG;
+	h->mideleg = SBI_MIDELEG;
+	h->mcounteren = ~0u;
+	h->menvcfg = SBI_MENVCFG;
+	h->pmpaddr[0] = SBI_PMPADDR0;
+	h->pmpcfg[0] = SBI_PMPCFG0;
+	/*
+	 * FP usable from the start (FS = Initial) as OpenSBI leaves it; Linux turns FS off itself
+	 * and enables it per task. SIE = 0 and satp = 0 per the boot protocol.
+	 */
+	h->mstatus |= (uint64_t)FS_INITIAL << MSTATUS_FS_SHIFT;
+	h->stimecmp = ~0ull;
+	h->priv = PRIV_S;
+	h->wfi = false;
+	atomic_store(&h->suspended, false);
+	hart_tlb_flush(h);
+	hart_tlb_select(h);
 }
 
 void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr)
 {
-	(void)vm;
-	(void)entry;
-	(void)fdt_addr;
+	vm->sbi_builtin = true;
+	for (unsigned i = 0; i < vm->nharts; i++) {
+		struct hart *h = vm->harts[i];
+
+		boot_hart(h);
+		if (i) {
+			/* Secondary harts wait for HSM hart_start (SBI spec 9). */
+			atomic_store(&h->halted, true);
+			continue;
+		}
+		h->pc = entry;
+		h->x[10] = h->id;
+		h->x[11] = fdt_addr;
+	}
 }

@@ -1,0 +1,43 @@
+/*
+ * Start code of the S-mode SBI test programs. The built-in SBI enters _start on hart 0 in
+ * S-mode with a0 = hart id, a1 = device tree (Linux boot protocol); harts started through
+ * HSM hart_start enter sbi_secondary_entry with a0 = hart id, a1 = opaque (SBI spec 9.1).
+ */
+#define STACK_SHIFT 14 /* 16 KiB per hart */
+
+	.section .text.init, "ax", @progbits
+	.globl _start
+_start:
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	la	sp, __stack_top
+	mv	s0, a0
+	mv	s1, a1
+	la	t0, __bss_start
+	la	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:	mv	a0, s0
+	mv	a1, s1
+	call	main
+	/* main's return value: 0 = pass, else the failure code. */
+	call	sbi_exit
+
+	.text
+	.globl sbi_secondary_entry
+	.balign 4
+sbi_secondary_entry:
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	/* Each hart gets its own stack below hart 0's. */
+	la	sp, __stack_top
+	slli	t0, a0, STACK_SHIFT
+	sub	sp, sp, t0
+	call	secondary_main
+	call	sbi_hart_stop_self
