@@ -155,13 +155,7 @@ int loader_load_raw_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 	return 0;
 }
 
-/* A read-only mapping of a whole file; empty and non-regular files are refused. */
-struct file_map {
-	const uint8_t *data;
-	size_t len;
-};
-
-static int file_map(const char *path, struct file_map *fm, char *msg, size_t msglen)
+int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t msglen)
 {
 	struct stat st;
 	void *p;
@@ -198,7 +192,7 @@ out:
 	return err;
 }
 
-static void file_unmap(struct file_map *fm)
+void loader_file_unmap(struct loader_file *fm)
 {
 	munmap((void *)fm->data, fm->len);
 }
@@ -217,32 +211,32 @@ static int with_path(int err, const char *path, char *msg, size_t msglen)
 
 int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry, char *msg, size_t msglen)
 {
-	struct file_map fm;
-	int err = file_map(path, &fm, msg, msglen);
+	struct loader_file fm;
+	int err = loader_file_map(path, &fm, msg, msglen);
 
 	if (err)
 		return err;
 	err = loader_load_elf_mem(vm, fm.data, fm.len, entry, msg, msglen);
-	file_unmap(&fm);
+	loader_file_unmap(&fm);
 	return with_path(err, path, msg, msglen);
 }
 
 int loader_load_raw(struct vm *vm, const char *path, uint64_t addr, char *msg, size_t msglen)
 {
-	struct file_map fm;
-	int err = file_map(path, &fm, msg, msglen);
+	struct loader_file fm;
+	int err = loader_file_map(path, &fm, msg, msglen);
 
 	if (err)
 		return err;
 	err = loader_load_raw_mem(vm, fm.data, fm.len, addr, msg, msglen);
-	file_unmap(&fm);
+	loader_file_unmap(&fm);
 	return with_path(err, path, msg, msglen);
 }
 
 int loader_load_image(struct vm *vm, const char *path, uint64_t *entry, char *msg, size_t msglen)
 {
-	struct file_map fm;
-	int err = file_map(path, &fm, msg, msglen);
+	struct loader_file fm;
+	int err = loader_file_map(path, &fm, msg, msglen);
 
 	if (err)
 		return err;
@@ -253,6 +247,239 @@ int loader_load_image(struct vm *vm, const char *path, uint64_t *entry, char *ms
 		if (!err)
 			*entry = vm->ram_base;
 	}
-	file_unmap(&fm);
+	loader_file_unmap(&fm);
+	return with_path(err, path, msg, msglen);
+}
+
+/* The span [lo, hi) of an ELF image's loadable segments; the header must be valid. */
+static int elf_extent(const uint8_t *data, size_t len, uint64_t *lo, uint64_t *hi, char *msg,
+		      size_t msglen)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t end;
+	int err;
+
+	err = elf_check_header(data, len, &eh, msg, msglen);
+	if (err)
+		return err;
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		elf_phdr(data, &eh, i, &ph);
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &end))
+			return fail(-ERANGE, msg, msglen,
+				    "ELF segment %u at 0x%" PRIx64
+				    " wraps around the address space",
+				    i, ph.p_paddr);
+		if (ph.p_paddr < *lo)
+			*lo = ph.p_paddr;
+		if (end > *hi)
+			*hi = end;
+	}
+	if (*hi == 0)
+		return fail(-ENOEXEC, msg, msglen, "ELF has no loadable segment");
+	return 0;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* MiB needed to hold [ram_base, end), rounded up, for messages. */
+static uint64_t mib_up(uint64_t bytes)
+{
+	return (bytes >> 20) + ((bytes & ((1ull << 20) - 1)) != 0);
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/*
+ * An Image with an EFI stub is also a PE/COFF file ("MZ" at 0, PE header at e_lfanew,
+ * PE/COFF spec sections 3 and 4): its section table says where each section's raw data ends,
+ * so it tells a file cut short from a whole one. Returns the length the file needs, or 0
+ * when the headers cannot be followed (then only the Image header is checked).
+ */
+static uint64_t pe_needed_len(const uint8_t *data, size_t len)
+{
+	uint64_t pe, sects, need = 0;
+	unsigned nsect, opt;
+
+	if (len < 0x40 || data[0] != 'M' || data[1] != 'Z')
+		return 0;
+	pe = get_le32(data + 0x3c);
+	if (pe + 24 > len)
+		return pe + 24; /* cut before the PE header it points at */
+	if (memcmp(data + pe, "PE\0\0", 4))
+		return 0;
+	nsect = get_le16(data + pe + 6);
+	opt = get_le16(data + pe + 20);
+	sects = pe + 24 + opt;
+	if (sects + 40ull * nsect > len)
+		return sects + 40ull * nsect;
+	for (unsigned i = 0; i < nsect; i++) {
+		const uint8_t *sh = data + sects + 40ull * i;
+		uint64_t end = (uint64_t)get_le32(sh + 20) + get_le32(sh + 16);
+		if (end > need)
+			need = end;
+	}
+	return need;
+}
+
+int loader_parse_linux_image(const uint8_t *data, size_t len, struct linux_image *img, char *msg,
+			     size_t msglen)
+{
+	uint64_t need;
+
+	/*
+	 * boot-image-header.rst: code0/code1 (or "MZ" for the EFI stub), text_offset at 8,
+	 * image_size at 16, flags at 24, version at 32, magic at 48 (deprecated since v0.2)
+	 * and magic2 at 56. Either magic identifies the image.
+	 */
+	if (len < LINUX_IMAGE_HEADER_SIZE)
+		return fail(-ENOEXEC, msg, msglen,
+			    "truncated: %zu bytes is shorter than a RISC-V Linux Image header "
+			    "(%u bytes); not a RISC-V Linux Image or ELF",
+			    len, LINUX_IMAGE_HEADER_SIZE);
+	if (memcmp(data + 56, LINUX_IMAGE_MAGIC2, 4) && memcmp(data + 48, LINUX_IMAGE_MAGIC, 8))
+		return fail(-ENOEXEC, msg, msglen,
+			    "not a RISC-V Linux Image or ELF (bad magic; a compressed vmlinuz "
+			    "must be decompressed first)");
+	need = pe_needed_len(data, len);
+	if (need > len)
+		return fail(-ENOEXEC, msg, msglen,
+			    "truncated: the Image's EFI stub headers say the file is %llu bytes, "
+			    "it has %zu",
+			    (unsigned long long)need, len);
+	img->text_offset = get_le64(data + 8);
+	img->image_size = get_le64(data + 16);
+	img->flags = get_le64(data + 24);
+	img->version = get_le32(data + 32);
+	if (img->flags & LINUX_IMAGE_FLAG_BE)
+		return fail(-ENOEXEC, msg, msglen,
+			    "big-endian RISC-V Linux Image is not supported");
+	return 0;
+}
+
+/* Loads a Linux Image (see loader_load_kernel_mem). */
+static int load_linux_image(struct vm *vm, const uint8_t *data, size_t len, uint64_t min_addr,
+			    struct loaded_kernel *k, char *msg, size_t msglen)
+{
+	struct linux_image img;
+	uint64_t addr, span, end;
+	uint8_t *dst;
+	int err;
+
+	err = loader_parse_linux_image(data, len, &img, msg, msglen);
+	if (err)
+		return err;
+	/* image_size covers bss; an old header (v0.1) may leave it 0: take the file then. */
+	span = img.image_size > len ? img.image_size : len;
+	if (__builtin_add_overflow(vm->ram_base, img.text_offset, &addr))
+		return fail(-ERANGE, msg, msglen,
+			    "Linux Image text_offset 0x%" PRIx64 " is invalid", img.text_offset);
+	if (addr < min_addr) {
+		/* A firmware sits there: take the next 2 MiB boundary as QEMU does. */
+		if (__builtin_add_overflow(min_addr, LINUX_IMAGE_ALIGN - 1, &addr))
+			return fail(-ERANGE, msg, msglen, "no room for the kernel");
+		addr &= ~(LINUX_IMAGE_ALIGN - 1);
+	}
+	if (__builtin_add_overflow(addr, span, &end) || !(dst = vm_ram_ptr(vm, addr, span)))
+		return fail(-ERANGE, msg, msglen,
+			    "kernel too big for RAM: it takes 0x%" PRIx64 " bytes at 0x%" PRIx64
+			    ", so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64 " MiB)",
+			    span, addr, end > addr ? mib_up(end - vm->ram_base) : UINT64_MAX >> 20,
+			    vm->ram_size >> 20);
+	memcpy(dst, data, len);
+	memset(dst + len, 0, span - len);
+	k->entry = addr;
+	k->start = addr;
+	k->end = end;
+	k->is_image = 1;
+	return 0;
+}
+
+int loader_load_kernel_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t min_addr,
+			   struct loaded_kernel *k, char *msg, size_t msglen)
+{
+	uint64_t lo, hi, entry;
+	int err;
+
+	if (len < SELFMAG || memcmp(data, ELFMAG, SELFMAG))
+		return load_linux_image(vm, data, len, min_addr, k, msg, msglen);
+	err = elf_extent(data, len, &lo, &hi, msg, msglen);
+	if (err)
+		return err;
+	if (lo < min_addr)
+		return fail(-ERANGE, msg, msglen,
+			    "ELF kernel at 0x%" PRIx64
+			    " overlaps the firmware (which ends at 0x%" PRIx64 ")",
+			    lo, min_addr);
+	if (!vm_ram_ptr(vm, lo, hi - lo) && lo >= vm->ram_base)
+		return fail(-ERANGE, msg, msglen,
+			    "kernel too big for RAM: it spans [0x%" PRIx64 ", 0x%" PRIx64
+			    "), so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64 " MiB)",
+			    lo, hi, mib_up(hi - vm->ram_base), vm->ram_size >> 20);
+	err = loader_load_elf_mem(vm, data, len, &entry, msg, msglen);
+	if (err)
+		return err;
+	k->entry = entry;
+	k->start = lo;
+	k->end = hi;
+	k->is_image = 0;
+	return 0;
+}
+
+int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struct loaded_kernel *k,
+		       char *msg, size_t msglen)
+{
+	struct loader_file fm;
+	int err = loader_file_map(path, &fm, msg, msglen);
+
+	if (err)
+		return err;
+	err = loader_load_kernel_mem(vm, fm.data, fm.len, min_addr, k, msg, msglen);
+	loader_file_unmap(&fm);
+	return with_path(err, path, msg, msglen);
+}
+
+int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint64_t *end, char *msg,
+			 size_t msglen)
+{
+	struct loader_file fm;
+	uint64_t lo;
+	int err = loader_file_map(path, &fm, msg, msglen);
+
+	if (err)
+		return err;
+	if (fm.len >= SELFMAG && !memcmp(fm.data, ELFMAG, SELFMAG)) {
+		err = loader_load_elf_mem(vm, fm.data, fm.len, entry, msg, msglen);
+		if (!err)
+			err = elf_extent(fm.data, fm.len, &lo, end, msg, msglen);
+	} else {
+		err = loader_load_raw_mem(vm, fm.data, fm.len, vm->ram_base, msg, msglen);
+		if (!err) {
+			*entry = vm->ram_base;
+			*end = vm->ram_base + fm.len;
+		}
+	}
+	loader_file_unmap(&fm);
 	return with_path(err, path, msg, msglen);
 }

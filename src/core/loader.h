@@ -11,6 +11,35 @@
 
 struct vm;
 
+/* The RISC-V Linux Image header (Linux Documentation/arch/riscv/boot-image-header.rst). */
+#define LINUX_IMAGE_HEADER_SIZE 64u
+#define LINUX_IMAGE_MAGIC "RISCV\0\0\0" /* at offset 48; deprecated since header v0.2 */
+#define LINUX_IMAGE_MAGIC2 "RSC\x05"	/* at offset 56 */
+#define LINUX_IMAGE_FLAG_BE 0x1ull	/* flags bit 0: big-endian kernel */
+/* RV64 kernels must sit at a 2 MiB (PMD) aligned address. */
+#define LINUX_IMAGE_ALIGN (2ull << 20)
+
+/* The fields of a Linux Image header, in host order. */
+struct linux_image {
+	uint64_t text_offset; /* load offset from a 2 MiB aligned RAM base */
+	uint64_t image_size;  /* bytes the kernel uses from its load address, bss included */
+	uint64_t flags;
+	uint32_t version; /* major << 16 | minor */
+};
+
+/* Where a kernel was loaded. */
+struct loaded_kernel {
+	uint64_t entry;	     /* where the boot hart starts it */
+	uint64_t start, end; /* guest physical range it occupies, bss included */
+	int is_image;	     /* 1 for a Linux Image, 0 for an ELF */
+};
+
+/* A read-only mapping of a whole regular, non-empty file. */
+struct loader_file {
+	const uint8_t *data;
+	size_t len;
+};
+
 /** Loads an in-memory ELF image's PT_LOAD segments at their p_paddr; *entry gets e_entry. */
 int loader_load_elf_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t *entry, char *msg,
 			size_t msglen);
@@ -27,5 +56,31 @@ int loader_load_raw(struct vm *vm, const char *path, uint64_t addr, char *msg, s
 
 /** Loads a file as ELF if it has the ELF magic, else raw at the RAM base; *entry gets the start. */
 int loader_load_image(struct vm *vm, const char *path, uint64_t *entry, char *msg, size_t msglen);
+
+/** Parses a Linux Image header; 0, or -ENOEXEC (truncated, bad magic, big-endian) with msg. */
+int loader_parse_linux_image(const uint8_t *data, size_t len, struct linux_image *img, char *msg,
+			     size_t msglen);
+
+/**
+ * Loads an in-memory kernel: a Linux Image at RAM base + text_offset (moved up to the next
+ * 2 MiB boundary at or above min_addr if lower), or an ELF at its p_paddr (none below
+ * min_addr). The whole image, bss included, must fit in RAM; 0 or -errno with msg.
+ */
+int loader_load_kernel_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t min_addr,
+			   struct loaded_kernel *k, char *msg, size_t msglen);
+
+/** Loads a kernel file (see loader_load_kernel_mem). */
+int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struct loaded_kernel *k,
+		       char *msg, size_t msglen);
+
+/** Like loader_load_image, and *end gets the first address past what was loaded. */
+int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint64_t *end, char *msg,
+			 size_t msglen);
+
+/** Maps a whole regular, non-empty file read-only; 0 or -errno with msg naming the file. */
+int loader_file_map(const char *path, struct loader_file *f, char *msg, size_t msglen);
+
+/** Unmaps what loader_file_map mapped. */
+void loader_file_unmap(struct loader_file *f);
 
 #endif

@@ -341,6 +341,236 @@ static void test_raw(void **state)
 	free(big);
 }
 
+/* A RISC-V Linux Image header (boot-image-header.rst) followed by payload bytes. */
+static size_t linux_image(uint8_t *buf, size_t len, uint64_t text_offset, uint64_t image_size)
+{
+	uint32_t version = 2;
+
+	memset(buf, 0, len);
+	buf[0] = 'M'; /* EFI stub: "MZ" replaces code0 */
+	buf[1] = 'Z';
+	memcpy(buf + 8, &text_offset, 8);
+	memcpy(buf + 16, &image_size, 8);
+	memcpy(buf + 32, &version, 4);
+	memcpy(buf + 48, "RISCV\0\0\0", 8);
+	memcpy(buf + 56, "RSC\x05", 4);
+	for (size_t i = 64; i < len; i++)
+		buf[i] = (uint8_t)i;
+	return len;
+}
+
+static void test_image_header(void **state)
+{
+	struct fixture *fx = *state;
+	struct linux_image img;
+	uint8_t buf[128];
+	uint64_t flags = 1;
+
+	linux_image(buf, sizeof(buf), 0x200000, 0x23a0000);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 0);
+	assert_int_equal(img.text_offset, 0x200000);
+	assert_int_equal(img.image_size, 0x23a0000);
+	assert_int_equal(img.version, 2);
+	/* Truncated: shorter than the 64-byte header. */
+	assert_int_equal(loader_parse_linux_image(buf, 63, &img, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "truncated"));
+	/* Only the deprecated magic (headers before v0.2 had no magic2) is enough. */
+	memset(buf + 56, 0, 4);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 0);
+	/* Only magic2, as future headers may drop the deprecated one. */
+	memcpy(buf + 56, "RSC\x05", 4);
+	memset(buf + 48, 0, 8);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 0);
+	/* Neither magic. */
+	buf[56] = 'X';
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "not a RISC-V Linux Image or ELF"));
+	/* A big-endian kernel. */
+	linux_image(buf, sizeof(buf), 0, 0);
+	memcpy(buf + 24, &flags, 8);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "big-endian"));
+}
+
+/* The EFI stub's PE section table tells a kernel file cut short (Debian's vmlinuz has one). */
+static void test_image_pe_truncated(void **state)
+{
+	struct fixture *fx = *state;
+	struct linux_image img;
+	uint8_t buf[0x300];
+	uint32_t pe = 0x40, raw_ptr = 0x100, raw_size = 0x200;
+	uint16_t nsect = 1, opt = 0;
+
+	linux_image(buf, sizeof(buf), 0x200000, 0x400000);
+	memcpy(buf + 0x3c, &pe, 4);
+	memcpy(buf + pe, "PE\0\0", 4);
+	memcpy(buf + pe + 6, &nsect, 2);
+	memcpy(buf + pe + 20, &opt, 2);
+	memcpy(buf + pe + 24 + 16, &raw_size, 4);
+	memcpy(buf + pe + 24 + 20, &raw_ptr, 4);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 0);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf) - 1, &img, fx->msg,
+						  sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "truncated"));
+	/* Cut inside the section table itself. */
+	assert_int_equal(loader_parse_linux_image(buf, pe + 30, &img, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	/* e_lfanew pointing past the end of the file. */
+	pe = 0x1000;
+	memcpy(buf + 0x3c, &pe, 4);
+	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+}
+
+static int load_kernel(struct fixture *fx, const uint8_t *buf, size_t len, uint64_t min_addr,
+		       struct loaded_kernel *k)
+{
+	fx->msg[0] = '\0';
+	return loader_load_kernel_mem(&fx->vm, buf, len, min_addr, k, fx->msg, sizeof(fx->msg));
+}
+
+static void test_image_load(void **state)
+{
+	struct fixture *fx = *state;
+	struct loaded_kernel k;
+	uint8_t buf[256];
+
+	/* Loaded at RAM base + text_offset; image_size beyond the file is zeroed (bss). */
+	linux_image(buf, sizeof(buf), 0x1000, 0x800);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), 0);
+	assert_int_equal(k.entry, RAM_BASE + 0x1000);
+	assert_int_equal(k.start, RAM_BASE + 0x1000);
+	assert_int_equal(k.end, RAM_BASE + 0x1800);
+	assert_true(k.is_image);
+	assert_memory_equal(fx->vm.ram + 0x1000, buf, sizeof(buf));
+	for (unsigned i = sizeof(buf); i < 0x800; i++)
+		assert_int_equal(fx->vm.ram[0x1000 + i], 0);
+	assert_int_equal(fx->vm.ram[0x1800], 0xaa);
+	assert_int_equal(fx->vm.ram[0xfff], 0xaa);
+
+	/* image_size smaller than the file (a signature appended): the file counts. */
+	linux_image(buf, sizeof(buf), 0x2000, 16);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), 0);
+	assert_int_equal(k.end, RAM_BASE + 0x2000 + sizeof(buf));
+}
+
+static void test_image_too_big(void **state)
+{
+	struct fixture *fx = *state;
+	struct loaded_kernel k;
+	uint8_t buf[128];
+
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	/* 3 MiB of bss does not fit in the fixture's 64 KiB. */
+	linux_image(buf, sizeof(buf), 0x1000, 3ull << 20);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), -ERANGE);
+	assert_non_null(strstr(fx->msg, "too big for RAM"));
+	assert_non_null(strstr(fx->msg, "at least 4 MiB"));
+	/* text_offset past RAM, and one that wraps the address space. */
+	linux_image(buf, sizeof(buf), RAM_SIZE, 0x100);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), -ERANGE);
+	linux_image(buf, sizeof(buf), ~0ull - 0x10, 0x100);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), -ERANGE);
+	/* image_size that wraps. */
+	linux_image(buf, sizeof(buf), 0x1000, ~0ull);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), -ERANGE);
+	/* Garbage is neither an Image nor an ELF. */
+	memset(buf, 0x11, sizeof(buf));
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE, &k), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "not a RISC-V Linux Image or ELF"));
+	assert_int_equal(load_kernel(fx, buf, 10, RAM_BASE, &k), -ENOEXEC);
+	assert_non_null(strstr(fx->msg, "truncated"));
+	assert_true(ram_untouched(fx));
+}
+
+static void test_image_above_firmware(void **state)
+{
+	struct fixture *fx = *state;
+	struct loaded_kernel k;
+	uint8_t buf[128], *big = calloc(1, 8ull << 20);
+	struct vm saved = fx->vm;
+
+	assert_non_null(big);
+	fx->vm.ram = big;
+	fx->vm.ram_size = 8ull << 20;
+	/* text_offset 2 MiB and a firmware ending below it: the kernel goes at +2 MiB. */
+	linux_image(buf, sizeof(buf), 2ull << 20, 0x1000);
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE + 0x1c000, &k), 0);
+	assert_int_equal(k.entry, RAM_BASE + (2ull << 20));
+	/* A firmware reaching past text_offset: the next 2 MiB boundary above it. */
+	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE + (2ull << 20) + 1, &k), 0);
+	assert_int_equal(k.entry, RAM_BASE + (4ull << 20));
+	assert_memory_equal(big + (4ull << 20), buf, sizeof(buf));
+	fx->vm = saved;
+	free(big);
+}
+
+static void test_elf_kernel(void **state)
+{
+	struct fixture *fx = *state;
+	struct loaded_kernel k;
+
+	assert_int_equal(load_kernel(fx, fx->img.buf, fx->img.len, RAM_BASE, &k), 0);
+	assert_int_equal(k.entry, RAM_BASE + 0x100);
+	assert_int_equal(k.start, RAM_BASE + 0x100);
+	assert_int_equal(k.end, RAM_BASE + 0x140);
+	assert_false(k.is_image);
+	assert_int_equal(fx->vm.ram[0x100], 0x10);
+	/* An ELF kernel may not overlap the firmware below min_addr. */
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	assert_int_equal(load_kernel(fx, fx->img.buf, fx->img.len, RAM_BASE + 0x1000, &k), -ERANGE);
+	assert_non_null(strstr(fx->msg, "overlaps the firmware"));
+	assert_true(ram_untouched(fx));
+}
+
+static void test_kernel_and_firmware_files(void **state)
+{
+	struct fixture *fx = *state;
+	struct loaded_kernel k;
+	uint8_t buf[128];
+	char path[32];
+	uint64_t entry, end;
+
+	linux_image(buf, sizeof(buf), 0x3000, 0x200);
+	temp_file(path, buf, sizeof(buf));
+	assert_int_equal(loader_load_kernel(&fx->vm, path, RAM_BASE, &k, fx->msg, sizeof(fx->msg)),
+			 0);
+	assert_int_equal(k.entry, RAM_BASE + 0x3000);
+	/* A raw firmware ends where its file does. */
+	assert_int_equal(
+	    loader_load_firmware(&fx->vm, path, &entry, &end, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(entry, RAM_BASE);
+	assert_int_equal(end, RAM_BASE + sizeof(buf));
+	unlink(path);
+	/* An ELF firmware ends at its highest segment's end, bss included. */
+	temp_file(path, fx->img.buf, fx->img.len);
+	assert_int_equal(
+	    loader_load_firmware(&fx->vm, path, &entry, &end, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(entry, RAM_BASE + 0x100);
+	assert_int_equal(end, RAM_BASE + 0x140);
+	unlink(path);
+	/* Errors name the file. */
+	assert_int_equal(loader_load_kernel(&fx->vm, "/nonexistent/Image", RAM_BASE, &k, fx->msg,
+					    sizeof(fx->msg)),
+			 -ENOENT);
+	assert_non_null(strstr(fx->msg, "/nonexistent/Image"));
+	memset(buf, 0, sizeof(buf));
+	temp_file(path, buf, 20);
+	assert_int_equal(loader_load_kernel(&fx->vm, path, RAM_BASE, &k, fx->msg, sizeof(fx->msg)),
+			 -ENOEXEC);
+	assert_non_null(strstr(fx->msg, path));
+	assert_non_null(strstr(fx->msg, "truncated"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +583,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_header, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_pe_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_too_big, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_above_firmware, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_elf_kernel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kernel_and_firmware_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Tests of the `vireo run` command line: exit statuses, error messages, reboot, and the
+interactive console on a pseudo-terminal (raw mode, Ctrl-a escapes, terminal restored).
+
+usage: test_cli.py PATH/TO/vireo
+Guests are tiny raw RV64 programs assembled here as words, run with --bios.
+"""
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+VIREO = sys.argv[1] if len(sys.argv) > 1 else "build/vireo"
+TMP = tempfile.mkdtemp(prefix="vireo-cli-")
+failures = []
+
+
+def program(name, words):
+    """Writes a raw little-endian RV64 program and returns its path."""
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<%dI" % len(words), *words))
+    return path
+
+
+J_SELF = 0x0000006F  # j .
+# t0 = 0x100000 (finisher); t1 = 0x7777 (reset); sw t1, 0(t0); j .
+RESET = program("reset.bin", [0x001002B7, 0x00007337, 0x77730313, 0x0062A023, J_SELF])
+# t0 = 0x100000; t1 = 0x5555 (pass); sw; j .
+POWEROFF = program("poweroff.bin", [0x001002B7, 0x00005337, 0x55530313, 0x0062A023, J_SELF])
+# t0 = 0x102000 (pvpanic); t1 = 1 (PANICKED); sb t1, 0(t0); j .
+PANIC = program("panic.bin", [0x001022B7, 0x00100313, 0x00628023, J_SELF])
+# t0 = 0x100000; t1 = (7 << 16) | 0x3333 (fail, code 7); sw; j .
+FAIL7 = program("fail7.bin", [0x001002B7, 0x00073337, 0x33330313, 0x0062A023, J_SELF])
+SPIN = program("spin.bin", [J_SELF])
+GARBAGE = program("garbage.bin", [0x11111111] * 32)
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+    if not cond:
+        failures.append(name)
+
+
+def run(args, want_status, want_err=None, timeout=30):
+    p = subprocess.run([VIREO, "run"] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=timeout, text=True)
+    ok = p.returncode == want_status and (want_err is None or want_err in p.stderr)
+    check("run %s -> %d" % (" ".join(args), want_status), ok,
+          "status %d, stderr %r" % (p.returncode, p.stderr))
+
+
+def test_statuses():
+    run(["--bios", POWEROFF], 0)
+    run(["--bios", FAIL7], 7)
+    run(["--bios", RESET, "--no-reboot"], 3, "reset")
+    run(["--bios", PANIC], 4, "panicked")
+    run(["--bios", POWEROFF, "--cpus", "4"], 0)
+
+
+def test_usage_errors():
+    run([], 2, "--kernel")
+    run(["--bios", POWEROFF, "--cpus", "0"], 2, "--cpus")
+    run(["--bios", POWEROFF, "--cpus", "33"], 2, "--cpus")
+    run(["--bios", POWEROFF, "--cpus", "2x"], 2, "--cpus")
+    run(["--bios", POWEROFF, "--mem", "12Q"], 2, "--mem")
+    run(["--bios", POWEROFF, "--mem", "1M"], 2, "16 MiB")
+    run(["--bios", POWEROFF, "--append", "x"], 2, "need --kernel")
+    run(["--kernel", "/nonexistent/Image"], 2, "/nonexistent/Image")
+    run(["--kernel", GARBAGE], 2, "not a RISC-V Linux Image or ELF")
+    run(["--kernel", SPIN], 2, "truncated")
+    run(["--bios", POWEROFF, "--bogus"], 2, "--bogus")
+
+
+def test_reboot_loop():
+    """Without --no-reboot a resetting guest is booted again and again until stopped."""
+    p = subprocess.Popen([VIREO, "run", "--bios", RESET], stdin=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    check("reboot: still running after resets", p.poll() is None)
+    p.send_signal(signal.SIGTERM)
+    status = p.wait(timeout=10)
+    check("reboot: SIGTERM -> 143", status == 128 + signal.SIGTERM, "status %d" % status)
+
+
+def read_until(fd, text, timeout=5.0):
+    """Reads from fd until text appears; returns everything read."""
+    buf = b""
+    end = time.time() + timeout
+    while text.encode() not in buf and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                buf += os.read(fd, 4096)
+            except OSError:
+                break
+    return buf.decode(errors="replace")
+
+
+def tty_session(keys, stop_signal=None):
+    """Runs a spinning guest on a pty, types keys (or sends a signal); returns the exit status,
+    what it printed, and the terminal settings before, during and after."""
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    p = subprocess.Popen([VIREO, "run", "--bios", SPIN], stdin=slave, stdout=slave,
+                         stderr=slave, start_new_session=True)
+    # Wait (up to 10 s, the machine may be loaded) for Vireo to put the terminal in raw mode.
+    during = termios.tcgetattr(slave)
+    for _ in range(200):
+        if not during[3] & termios.ICANON:
+            break
+        time.sleep(0.05)
+        during = termios.tcgetattr(slave)
+    out = ""
+    for k in keys:
+        os.write(master, k)
+        out += read_until(master, "quit" if k.endswith(b"x") else "Ctrl-a", 2.0)
+    if stop_signal:
+        p.send_signal(stop_signal)
+    try:
+        status = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = p.wait()
+    out += read_until(master, "\0", 0.2)
+    after = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    return status, out, before, during, after
+
+
+def test_terminal():
+    status, out, before, during, after = tty_session([b"\x01h", b"\x01x"])
+    check("tty: raw input while running", not (during[3] & termios.ICANON) and
+          not (during[3] & termios.ECHO) and not (during[3] & termios.ISIG))
+    check("tty: output processing kept (\\n renders)", bool(during[1] & termios.OPOST))
+    check("tty: Ctrl-a h prints help", "Ctrl-a x" in out, repr(out))
+    check("tty: Ctrl-a x quits with status 0", status == 0, "status %d" % status)
+    check("tty: settings restored after Ctrl-a x", before == after)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        status, out, before, during, after = tty_session([], sig)
+        check("tty: %s -> %d" % (sig.name, 128 + sig), status == 128 + sig,
+              "status %d" % status)
+        check("tty: settings restored after %s" % sig.name, before == after)
+
+
+def main():
+    test_statuses()
+    test_usage_errors()
+    test_reboot_loop()
+    test_terminal()
+    shutil.rmtree(TMP, ignore_errors=True)
+    if failures:
+        print("%d failure(s): %s" % (len(failures), ", ".join(failures)))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
