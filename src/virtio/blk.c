@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-blk (virtio 1.2 section 5.2) on a raw image file or block device. Requests are done
+ * on the device's own I/O thread: QueueNotify only wakes it. A flush completes only after
+ * fdatasync(2) returned, so data the guest synced is on the host disk.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/vm.h"
+#include "host/iothread.h"
+#include "virtio/virtio.h"
+
+/* Feature bits (5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+/* Request types and status values (5.2.6). */
+#define VIRTIO_BLK_T_IN 0u
+#define VIRTIO_BLK_T_OUT 1u
+#define VIRTIO_BLK_T_FLUSH 4u
+#define VIRTIO_BLK_T_GET_ID 8u
+#define VIRTIO_BLK_T_DISCARD 11u
+#define VIRTIO_BLK_T_WRITE_ZEROES 13u
+#define VIRTIO_BLK_S_OK 0u
+#define VIRTIO_BLK_S_IOERR 1u
+#define VIRTIO_BLK_S_UNSUPP 2u
+#define VIRTIO_BLK_ID_BYTES 20u
+#define VIRTIO_BLK_WZ_F_UNMAP 1u
+
+#define SECTOR_SHIFT 9
+#define SECTOR_SIZE (1u << SECTOR_SHIFT)
+#define BLK_QUEUE_SIZE 256u
+#define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)   /* the header and the status take one each */
+#define BLK_MAX_DISCARD_SECTORS (1u << 22) /* 2 GiB per segment */
+#define BLK_MAX_DISCARD_SEG 16u
+#define BLK_BATCH 16u /* interrupt at least this often in a long batch */
+
+/* Device configuration layout (5.2.4), little-endian. */
+struct virtio_blk_config {
+	uint64_t capacity;
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint16_t cylinders;
+	uint8_t heads, sectors;
+	uint32_t blk_size;
+	uint8_t physical_block_exp, alignment_offset;
+	uint16_t min_io_size;
+	uint32_t opt_io_size;
+	uint8_t writeback, unused0;
+	uint16_t num_queues;
+	uint32_t max_discard_sectors, max_discard_seg, discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors, max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap, unused1[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct virtio_blk_config) == 60, "virtio-blk config layout (5.2.4)");
+
+/* The request header (5.2.6) and a discard / write-zeroes segment. */
+struct virtio_blk_outhdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+struct virtio_blk_discard_wz {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+
+struct virtio_blk {
+	struct virtio_dev vd; /* first: ops callbacks get &vd */
+	struct virtio_dev_ops ops;
+	int fd;
+	bool read_only;
+	uint64_t capacity; /* sectors */
+	char id[VIRTIO_BLK_ID_BYTES];
+	struct virtio_blk_config cfg;
+	struct iothread *io;
+	pthread_mutex_t io_lock; /* held by the I/O thread while it works on the queue */
+	/* I/O thread only. */
+	struct virtq_req req;
+	struct iovec iov[VIRTQ_MAX_SEGS];
+};
+
+static struct virtio_blk *to_blk(struct virtio_dev *vd)
+{
+	return (struct virtio_blk *)vd;
+}
+
+/*
+ * Copies the part [off, off+len) of iov[0..n) into out; returns the count of out entries.
+ * The caller checked that the range lies within the buffers.
+ */
+static unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len,
+			  struct iovec *out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		uint64_t seg = iov[i].iov_len, take;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		take = seg - off < len ? seg - off : len;
+		out[k].iov_base = (uint8_t *)iov[i].iov_base + off;
+		out[k].iov_len = take;
+		k++;
+		len -= take;
+		off = 0;
+	}
+	return k;
+}
+
+/* preadv/pwritev the whole of iov[0..n) at pos, going on after short transfers; 0 or -errno. */
+static int blk_rw(int fd, struct iovec *iov, unsigned n, uint64_t pos, bool write)
+{
+	while (n) {
+		ssize_t r = write ? pwritev(fd, iov, (int)n, (off_t)pos)
+				  : preadv(fd, iov, (int)n, (off_t)pos);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the image shrank under us */
+		pos += (uint64_t)r;
+		while (n && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+/* True when [sector, sector + n) lies within the disk (no overflow). */
+static bool blk_range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n)
+{
+	return sector <= b->capacity && n <= b->capacity - sector;
+}
+
+/* T_IN / T_OUT (5.2.6.1): data is the writable part less the status byte, or the readable part
+ * after the header. Returns the status; *written gets the data bytes written to the guest. */
+static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *h, bool write,
+			  uint32_t *written)
+{
+	struct virtq_req *req = &b->req;
+	uint64_t len = write ? req->out_len - sizeof(*h) : req->in_len - 1;
+	unsigned n;
+	int err;
+
+	if (len % SECTOR_SIZE || !blk_range_ok(b, h->sector, len >> SECTOR_SHIFT))
+		return VIRTIO_BLK_S_IOERR;
+	if (write && b->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (!len)
+		return VIRTIO_BLK_S_OK;
+	if (write)
+		n = iov_slice(req->iov, req->nout, sizeof(*h), len, b->iov);
+	else
+		n = iov_slice(req->iov + req->nout, req->nin, 0, len, b->iov);
+	err = blk_rw(b->fd, b->iov, n, h->sector << SECTOR_SHIFT, write);
+	if (err)
+		return VIRTIO_BLK_S_IOERR;
+	if (!write)
+		*written = (uint32_t)len;
+	return VIRTIO_BLK_S_OK;
+}
+
+/* Writes len zero bytes at pos with ordinary writes (when fallocate cannot); 0 or -errno. */
+static int blk_write_zeroes_slow(int fd, uint64_t pos, uint64_t len)
+{
+	static const uint8_t zero[64 << 10];
+
+	while (len) {
+		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+		ssize_t r = pwrite(fd, zero, n, (off_t)pos);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		pos += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	return 0;
+}
+
+/* One discard or write-zeroes segment (5.2.6.2); returns a status. */
+static uint8_t blk_zero_seg(struct virtio_blk *b, const struct virtio_blk_discard_wz *s,
+			    bool discard)
+{
+	uint64_t sector = le64toh(s->sector), pos, len;
+	uint32_t num = le32toh(s->num_sectors), flags = le32toh(s->flags);
+
+	/* Unknown flags, or unmap on a discard: UNSUPP (5.2.6.2 device requirements). */
+	if ((flags & ~VIRTIO_BLK_WZ_F_UNMAP) || (discard && flags))
+		return VIRTIO_BLK_S_UNSUPP;
+	if (num > BLK_MAX_DISCARD_SECTORS || !blk_range_ok(b, sector, num))
+		return VIRTIO_BLK_S_IOERR;
+	pos = sector << SECTOR_SHIFT;
+	len = (uint64_t)num << SECTOR_SHIFT;
+	if (!len)
+		return VIRTIO_BLK_S_OK;
+	if (discard) {
+		/* A hint: if the host file system cannot punch holes, keeping the data is fine. */
+		fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)pos,
+			  (off_t)len);
+		return VIRTIO_BLK_S_OK;
+	}
+	if (fallocate(
+		b->fd,
+		(flags & VIRTIO_BLK_WZ_F_UNMAP ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
+		    FALLOC_FL_KEEP_SIZE,
+		(off_t)pos, (off_t)len) == 0)
+		return VIRTIO_BLK_S_OK;
+	return blk_write_zeroes_slow(b->fd, pos, len) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+}
+
+/* T_DISCARD / T_WRITE_ZEROES: the readable part after the header holds the segments. */
+static uint8_t blk_zero_req(struct virtio_blk *b, bool discard)
+{
+	struct virtq_req *req = &b->req;
+	uint64_t len = req->out_len - sizeof(struct virtio_blk_outhdr);
+	struct virtio_blk_discard_wz s;
+	uint8_t st = VIRTIO_BLK_S_OK;
+
+	if (b->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (!len || len % sizeof(s) || len / sizeof(s) > BLK_MAX_DISCARD_SEG)
+		return VIRTIO_BLK_S_UNSUPP;
+	for (uint64_t i = 0; i < len / sizeof(s) && st == VIRTIO_BLK_S_OK; i++) {
+		virtq_req_read(req, sizeof(struct virtio_blk_outhdr) + i * sizeof(s), &s,
+			       sizeof(s));
+		st = blk_zero_seg(b, &s, discard);
+	}
+	return st;
+}
+
+/* Does one popped request; returns the bytes written to its writable part, status included. */
+static uint32_t blk_handle(struct virtio_blk *b)
+{
+	struct virtq_req *req = &b->req;
+	struct virtio_blk_outhdr h;
+	uint32_t data = 0;
+	uint8_t st;
+
+	/* Without a header or a status byte the request cannot even fail properly. */
+	if (req->out_len < sizeof(h) || req->in_len < 1)
+		return 0;
+	virtq_req_read(req, 0, &h, sizeof(h));
+	h.type = le32toh(h.type);
+	h.sector = le64toh(h.sector);
+	switch (h.type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		st = blk_rw_req(b, &h, h.type == VIRTIO_BLK_T_OUT, &data);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		st = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		data = req->in_len - 1 < VIRTIO_BLK_ID_BYTES ? (uint32_t)req->in_len - 1
+							     : VIRTIO_BLK_ID_BYTES;
+		virtq_req_write(&b->vd, req, 0, b->id, data);
+		st = VIRTIO_BLK_S_OK;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		st = blk_zero_req(b, h.type == VIRTIO_BLK_T_DISCARD);
+		break;
+	default:
+		st = VIRTIO_BLK_S_UNSUPP;
+	}
+	virtq_req_write(&b->vd, req, req->in_len - 1, &st, 1);
+	return data + 1; /* data never exceeds in_len - 1 */
+}
+
+/* The I/O thread's work: drain the queue, then re-arm notifications (2.7.10). */
+static void blk_work(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+	unsigned done = 0;
+	int r;
+
+	pthread_mutex_lock(&b->io_lock);
+	do {
+		while ((r = virtq_pop(&b->vd, 0, &b->req)) > 0) {
+			virtq_push(&b->vd, 0, &b->req, blk_handle(b));
+			if (++done % BLK_BATCH == 0)
+				virtq_notify(&b->vd, 0);
+		}
+		virtq_notify(&b->vd, 0);
+	} while (r == 0 && virtq_enable_notify(&b->vd, 0));
+	pthread_mutex_unlock(&b->io_lock);
+}
+
+static void blk_queue_notify(struct virtio_dev *vd, unsigned q)
+{
+	(void)q;
+	iothread_kick(to_blk(vd)->io);
+}
+
+static void blk_reset(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	/* Wait for the request in flight; later pops see the reset (virtio_reset in mmio.c). */
+	pthread_mutex_lock(&b->io_lock);
+	pthread_mutex_unlock(&b->io_lock);
+}
+
+static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len)
+{
+	memcpy(buf, (const uint8_t *)&to_blk(vd)->cfg + off, len);
+}
+
+static void blk_destroy(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	iothread_stop(b->io);
+	pthread_mutex_destroy(&b->io_lock);
+	close(b->fd);
+	free(b);
+}
+
+static const struct iothread_ops blk_io_ops = {.name = "virtio-blk", .work = blk_work};
+
+int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen)
+{
+	char buf[sizeof(o->path) + 64], *save = NULL, *kv;
+
+	memset(o, 0, sizeof(*o));
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
+		snprintf(msg, msglen, "--drive: option too long");
+		return -EINVAL;
+	}
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq) {
+			snprintf(msg, msglen, "--drive: '%s' is not KEY=VALUE", kv);
+			return -EINVAL;
+		}
+		*eq++ = '\0';
+		if (!strcmp(kv, "file") && *eq) {
+			snprintf(o->path, sizeof(o->path), "%s", eq);
+		} else if (!strcmp(kv, "ro") && (!strcmp(eq, "on") || !strcmp(eq, "off"))) {
+			o->read_only = !strcmp(eq, "on");
+		} else {
+			snprintf(msg, msglen, "--drive: bad option '%s=%s' (file=PATH[,ro=on|off])",
+				 kv, eq);
+			return -EINVAL;
+		}
+	}
+	if (!o->path[0]) {
+		snprintf(msg, msglen, "--drive: file=PATH is missing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Opens and locks the image (like QEMU, so two VMs cannot corrupt one disk); fd or -errno. */
+static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char *msg, size_t msglen)
+{
+	struct stat st;
+	uint64_t size = 0;
+	int fd, err;
+
+	fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "--drive: cannot open %s: %s", o->path, strerror(errno));
+		return err;
+	}
+	if (flock(fd, (o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		snprintf(msg, msglen, "--drive: %s is in use by another process", o->path);
+		close(fd);
+		return -EBUSY;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	else if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size))
+		size = 0;
+	if (size < SECTOR_SIZE) {
+		snprintf(msg, msglen, "--drive: %s is not a disk image of at least 512 bytes",
+			 o->path);
+		close(fd);
+		return -EINVAL;
+	}
+	b->fd = fd;
+	b->capacity = size >> SECTOR_SHIFT; /* a partial last sector is not visible */
+	return 0;
+}
+
+static void blk_fill_config(struct virtio_blk *b, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	struct virtio_blk_config *c = &b->cfg;
+
+	/* The ID is the image's file name, as a serial number the guest can see (by-id). */
+	base = base ? base + 1 : path;
+	memcpy(b->id, base, strnlen(base, sizeof(b->id)));
+	c->capacity = htole64(b->capacity);
+	c->seg_max = htole32(BLK_SEG_MAX);
+	c->blk_size = htole32(SECTOR_SIZE);
+	c->num_queues = htole16(1);
+	c->max_discard_sectors = htole32(BLK_MAX_DISCARD_SECTORS);
+	c->max_discard_seg = htole32(BLK_MAX_DISCARD_SEG);
+	c->discard_sector_alignment = htole32(8); /* 4 KiB: the host file system's block */
+	c->max_write_zeroes_sectors = htole32(BLK_MAX_DISCARD_SECTORS);
+	c->max_write_zeroes_seg = htole32(BLK_MAX_DISCARD_SEG);
+	c->write_zeroes_may_unmap = 1;
+}
+
+int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg, size_t msglen)
+{
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	err = blk_open(b, o, msg, msglen);
+	if (err) {
+		free(b);
+		return err;
+	}
+	b->read_only = o->read_only;
+	blk_fill_config(b, o->path);
+	b->ops = (struct virtio_dev_ops){
+	    .name = "virtio-blk",
+	    .device_id = VIRTIO_ID_BLOCK,
+	    .num_queues = 1,
+	    .queue_max = BLK_QUEUE_SIZE,
+	    .features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+			(1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) |
+			(1ull << VIRTIO_BLK_F_WRITE_ZEROES) |
+			(o->read_only ? 1ull << VIRTIO_BLK_F_RO : 0),
+	    .config_size = sizeof(b->cfg),
+	    .config_read = blk_config_read,
+	    .queue_notify = blk_queue_notify,
+	    .reset = blk_reset,
+	    .destroy = blk_destroy,
+	};
+	b->vd.ops = &b->ops;
+	pthread_mutex_init(&b->io_lock, NULL);
+	err = iothread_start(&b->io, &blk_io_ops, b, -1);
+	if (err)
+		goto out;
+	err = virtio_mmio_attach(vm, &b->vd, -1);
+	if (err) {
+		snprintf(msg, msglen, "--drive %s: %s", o->path,
+			 err == -ENOSPC ? "no free virtio slot left" : strerror(-err));
+		goto out;
+	}
+	return 0;
+out:
+	iothread_stop(b->io);
+	pthread_mutex_destroy(&b->io_lock);
+	close(b->fd);
+	free(b);
+	return err;
+}

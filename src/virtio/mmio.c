@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The virtio-mmio transport, modern register layout (virtio 1.2 section 4.2.2, Version 2).
+ * One per board slot; a slot without a device answers DeviceID 0 so the driver skips it, as
+ * on QEMU's virt machine. Registers are touched on vCPU threads under vd->lock; the device's
+ * I/O thread uses the rings through virtqueue.c under the same lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "core/board.h"
+#include "core/fdt.h"
+#include "core/vm.h"
+#include "virtio/virtio.h"
+
+/* Feature bits the transport itself implements (6, 2.7.5.3, 2.7.10). */
+#define TRANSPORT_FEATURES                                                                         \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |                         \
+	 (1ull << VIRTIO_F_EVENT_IDX))
+
+struct virtio_mmio {
+	struct vm *vm;
+	uint64_t base;
+	unsigned irq;
+	struct virtio_dev *dev; /* NULL: empty slot */
+};
+
+static uint64_t dev_features(const struct virtio_dev *vd)
+{
+	return vd->ops->features | TRANSPORT_FEATURES;
+}
+
+bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
+{
+	return bit < 64 && (vd->features >> bit) & 1;
+}
+
+bool virtio_dev_running(struct virtio_dev *vd)
+{
+	uint32_t st;
+
+	pthread_mutex_lock(&vd->lock);
+	st = vd->status;
+	pthread_mutex_unlock(&vd->lock);
+	return (st & VIRTIO_STATUS_DRIVER_OK) && !(st & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+void virtio_dev_interrupt(struct virtio_dev *vd, uint32_t bits)
+{
+	/* InterruptStatus and the level of the line change together (4.2.2: level triggered). */
+	pthread_mutex_lock(&vd->irq_lock);
+	vd->isr |= bits;
+	vm_set_irq(vd->vm, vd->irq, vd->isr != 0);
+	pthread_mutex_unlock(&vd->irq_lock);
+}
+
+static void virtio_irq_ack(struct virtio_dev *vd, uint32_t bits)
+{
+	pthread_mutex_lock(&vd->irq_lock);
+	vd->isr &= ~bits;
+	vm_set_irq(vd->vm, vd->irq, vd->isr != 0);
+	pthread_mutex_unlock(&vd->irq_lock);
+}
+
+static uint32_t virtio_isr(struct virtio_dev *vd)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&vd->irq_lock);
+	v = vd->isr;
+	pthread_mutex_unlock(&vd->irq_lock);
+	return v;
+}
+
+void virtio_config_changed(struct virtio_dev *vd)
+{
+	pthread_mutex_lock(&vd->lock);
+	vd->config_gen++;
+	pthread_mutex_unlock(&vd->lock);
+	virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_CONFIG);
+}
+
+void virtio_dev_needs_reset(struct virtio_dev *vd)
+{
+	bool tell;
+
+	/* 2.1.2: set DEVICE_NEEDS_RESET and send a configuration change notification. */
+	pthread_mutex_lock(&vd->lock);
+	tell = !(vd->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
+	       (vd->status & VIRTIO_STATUS_DRIVER_OK);
+	vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	pthread_mutex_unlock(&vd->lock);
+	if (tell)
+		virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_CONFIG);
+}
+
+/* Status 0 (4.2.2.1): quiesce the device, then return every register to its initial value. */
+static void virtio_reset(struct virtio_dev *vd)
+{
+	if (vd->ops->reset)
+		vd->ops->reset(vd);
+	pthread_mutex_lock(&vd->lock);
+	atomic_fetch_add(&vd->reset_gen, 1);
+	vd->status = 0;
+	vd->driver_features = vd->features = 0;
+	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = 0;
+	memset(vd->vq, 0, sizeof(vd->vq));
+	pthread_mutex_unlock(&vd->lock);
+	virtio_irq_ack(vd, ~0u);
+}
+
+/* QueueReady = 1: check the rings the driver laid out and map them (2.7, 4.2.3.2). */
+static int queue_enable(struct virtio_dev *vd, struct virtq *vq)
+{
+	uint64_t n = vq->size;
+
+	if (!n || (n & (n - 1)) || n > vd->ops->queue_max)
+		return -EINVAL;
+	/* Alignment of the three areas (2.7, table "Virtqueue Part Alignment"). */
+	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
+		return -EINVAL;
+	vq->desc = vm_ram_ptr(vd->vm, vq->desc_gpa, 16 * n);
+	vq->avail = vm_ram_ptr(vd->vm, vq->avail_gpa, 6 + 2 * n);
+	vq->used = vm_ram_ptr(vd->vm, vq->used_gpa, 6 + 8 * n);
+	if (!vq->desc || !vq->avail || !vq->used)
+		return -EINVAL;
+	vq->last_avail = vq->used_idx = 0;
+	vq->signalled_used = 0;
+	vq->signalled_valid = false;
+	vq->ready = true;
+	return 0;
+}
+
+/* Driver writes Status (2.1, 3.1.1); returns the queues to kick on DRIVER_OK. Locked. */
+static uint32_t status_write(struct virtio_dev *vd, uint32_t val)
+{
+	uint32_t old = vd->status, kick = 0;
+
+	/* The device owns NEEDS_RESET; the driver can only add bits short of a reset. */
+	val = (val & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
+		uint64_t f = vd->driver_features;
+
+		/* Refuse features not offered, and legacy drivers (VERSION_1 is required). */
+		if ((f & ~dev_features(vd)) || !(f & (1ull << VIRTIO_F_VERSION_1)))
+			val &= ~VIRTIO_STATUS_FEATURES_OK;
+		else
+			vd->features = f;
+	}
+	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		for (unsigned q = 0; q < vd->ops->num_queues; q++) {
+			if (vd->vq[q].ready)
+				kick |= 1u << q;
+		}
+	}
+	vd->status = val | old;
+	return kick;
+}
+
+static uint64_t queue_reg_read(struct virtio_dev *vd, uint64_t off)
+{
+	struct virtq *vq;
+
+	if (vd->queue_sel >= vd->ops->num_queues)
+		return 0; /* a queue that does not exist has QueueNumMax 0 (4.2.3.2) */
+	vq = &vd->vq[vd->queue_sel];
+	switch (off) {
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		return vd->ops->queue_max;
+	case VIRTIO_MMIO_QUEUE_NUM:
+		return vq->size;
+	case VIRTIO_MMIO_QUEUE_READY:
+		return vq->ready;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+		return (uint32_t)vq->desc_gpa;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		return vq->desc_gpa >> 32;
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
+		return (uint32_t)vq->avail_gpa;
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
+		return vq->avail_gpa >> 32;
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
+		return (uint32_t)vq->used_gpa;
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
+		return vq->used_gpa >> 32;
+	}
+	return 0;
+}
+
+static uint64_t reg_read(struct virtio_dev *vd, uint64_t off)
+{
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&vd->lock);
+	switch (off) {
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		if (vd->dev_features_sel < 2)
+			v = (uint32_t)(dev_features(vd) >> (32 * vd->dev_features_sel));
+		break;
+	case VIRTIO_MMIO_STATUS:
+		v = vd->status;
+		break;
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		v = vd->config_gen;
+		break;
+	case VIRTIO_MMIO_SHM_LEN_LOW:
+	case VIRTIO_MMIO_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_SHM_BASE_LOW:
+	case VIRTIO_MMIO_SHM_BASE_HIGH:
+		v = 0xffffffffu; /* no shared memory regions: length -1 (4.2.2) */
+		break;
+	default:
+		v = queue_reg_read(vd, off);
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return v;
+}
+
+static int virtio_mmio_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct virtio_mmio *m = opaque;
+	struct virtio_dev *vd = m->dev;
+
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		uint64_t v = 0;
+
+		/* Device configuration space (4.2.2.2): bytes past its end read as 0. */
+		off -= VIRTIO_MMIO_CONFIG;
+		if (vd && off + size <= vd->ops->config_size && vd->ops->config_read)
+			vd->ops->config_read(vd, (uint32_t)off, &v, size);
+		*val = v;
+		return 0;
+	}
+	if (size != 4)
+		return -EINVAL; /* registers are 32 bits wide (4.2.2.2) */
+	switch (off) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		*val = VIRTIO_MMIO_MAGIC;
+		return 0;
+	case VIRTIO_MMIO_VERSION:
+		*val = VIRTIO_MMIO_VERSION_MODERN;
+		return 0;
+	case VIRTIO_MMIO_DEVICE_ID:
+		*val = vd ? vd->ops->device_id : 0;
+		return 0;
+	case VIRTIO_MMIO_VENDOR_ID:
+		*val = VIRTIO_VENDOR_ID;
+		return 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		*val = vd ? virtio_isr(vd) : 0;
+		return 0;
+	}
+	*val = vd ? reg_read(vd, off) : 0;
+	return 0;
+}
+
+/* Writes to the selected queue's registers; ignored while the queue is live. Locked. */
+static void queue_reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
+{
+	struct virtq *vq;
+
+	if (vd->queue_sel >= vd->ops->num_queues)
+		return;
+	vq = &vd->vq[vd->queue_sel];
+	if (off == VIRTIO_MMIO_QUEUE_READY) {
+		if (!val)
+			vq->ready = false;
+		else if (!vq->ready && queue_enable(vd, vq))
+			vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+		return;
+	}
+	if (vq->ready)
+		return;
+	switch (off) {
+	case VIRTIO_MMIO_QUEUE_NUM:
+		vq->size = val > 0xffff ? 0 : (uint16_t)val; /* checked at QueueReady */
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+		vq->desc_gpa = (vq->desc_gpa & ~0xffffffffull) | val;
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		vq->desc_gpa = (vq->desc_gpa & 0xffffffffull) | (uint64_t)val << 32;
+		break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
+		vq->avail_gpa = (vq->avail_gpa & ~0xffffffffull) | val;
+		break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
+		vq->avail_gpa = (vq->avail_gpa & 0xffffffffull) | (uint64_t)val << 32;
+		break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
+		vq->used_gpa = (vq->used_gpa & ~0xffffffffull) | val;
+		break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
+		vq->used_gpa = (vq->used_gpa & 0xffffffffull) | (uint64_t)val << 32;
+		break;
+	}
+}
+
+/* Locked register writes; returns a mask of queues to kick. */
+static uint32_t reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
+{
+	switch (off) {
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+		vd->dev_features_sel = val;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+		vd->drv_features_sel = val;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		/* Features are fixed once FEATURES_OK is set (3.1.1). */
+		if (vd->drv_features_sel < 2 && !(vd->status & VIRTIO_STATUS_FEATURES_OK)) {
+			unsigned sh = 32 * vd->drv_features_sel;
+
+			vd->driver_features &= ~(0xffffffffull << sh);
+			vd->driver_features |= (uint64_t)val << sh;
+		}
+		break;
+	case VIRTIO_MMIO_QUEUE_SEL:
+		vd->queue_sel = val;
+		break;
+	case VIRTIO_MMIO_STATUS:
+		return status_write(vd, val);
+	default:
+		queue_reg_write(vd, off, val);
+	}
+	return 0;
+}
+
+static void config_write(struct virtio_dev *vd, uint64_t off, unsigned size, uint64_t val)
+{
+	off -= VIRTIO_MMIO_CONFIG;
+	if (off + size <= vd->ops->config_size && vd->ops->config_write)
+		vd->ops->config_write(vd, (uint32_t)off, &val, size);
+}
+
+static int virtio_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+	struct virtio_mmio *m = opaque;
+	struct virtio_dev *vd = m->dev;
+	uint32_t kick;
+
+	if (!vd)
+		return size == 4 || off >= VIRTIO_MMIO_CONFIG ? 0 : -EINVAL;
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		config_write(vd, off, size, val);
+		return 0;
+	}
+	if (size != 4)
+		return -EINVAL;
+	switch (off) {
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		/* The hot path: no lock, just wake the device's thread (4.2.3.3). */
+		if (val < vd->ops->num_queues)
+			vd->ops->queue_notify(vd, (unsigned)val);
+		return 0;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		virtio_irq_ack(vd, (uint32_t)val);
+		return 0;
+	case VIRTIO_MMIO_STATUS:
+		if ((uint32_t)val == 0) {
+			virtio_reset(vd);
+			return 0;
+		}
+		break;
+	}
+	pthread_mutex_lock(&vd->lock);
+	kick = reg_write(vd, off, (uint32_t)val);
+	pthread_mutex_unlock(&vd->lock);
+	for (unsigned q = 0; kick; q++, kick >>= 1) {
+		if (kick & 1)
+			vd->ops->queue_notify(vd, q);
+	}
+	return 0;
+}
+
+static void virtio_mmio_destroy(void *opaque)
+{
+	struct virtio_mmio *m = opaque;
+	struct virtio_dev *vd = m->dev;
+
+	if (vd) {
+		if (vd->ops->reset)
+			vd->ops->reset(vd);
+		pthread_mutex_destroy(&vd->lock);
+		pthread_mutex_destroy(&vd->irq_lock);
+		if (vd->ops->destroy)
+			vd->ops->destroy(vd);
+	}
+	free(m);
+}
+
+int virtio_mmio_create_slot(struct vm *vm, struct mmio_region *r, const struct board_slot *s)
+{
+	struct virtio_mmio *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	m->vm = vm;
+	m->base = s->base;
+	m->irq = s->irq;
+	r->opaque = m;
+	r->min_access = 1;
+	r->max_access = 8;
+	r->read = virtio_mmio_read;
+	r->write = virtio_mmio_write;
+	r->destroy = virtio_mmio_destroy;
+	return 0;
+}
+
+int virtio_mmio_fdt(struct fdt_ctx *ctx, const struct board_slot *s)
+{
+	static const char *const compat[] = {"virtio,mmio", NULL};
+	int node = fdt_ctx_soc_node(ctx, "virtio_mmio", s);
+
+	if (node < 0)
+		return node;
+	return fdt_ctx_strings(ctx, node, "compatible", compat);
+}
+
+/* The transport of slot n (0-based), or NULL if the bus has none there. */
+static struct virtio_mmio *slot_find(struct vm *vm, unsigned n)
+{
+	const struct mmio_region *r = bus_find(&vm->bus, VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_SIZE);
+
+	if (!r || r->read != virtio_mmio_read)
+		return NULL;
+	return r->opaque;
+}
+
+int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot)
+{
+	const struct virtio_dev_ops *ops = vd->ops;
+	struct virtio_mmio *m = NULL;
+
+	if (!ops || !ops->queue_notify || ops->num_queues < 1 ||
+	    ops->num_queues > VIRTIO_MAX_QUEUES || !ops->queue_max ||
+	    ops->queue_max > VIRTQ_MAX_SIZE || (ops->queue_max & (ops->queue_max - 1)))
+		return -EINVAL;
+	if (slot >= (int)VIRTIO_MMIO_SLOTS)
+		return -EINVAL;
+	if (slot >= 0) {
+		m = slot_find(vm, (unsigned)slot);
+		if (!m)
+			return -ENODEV;
+		if (m->dev)
+			return -EBUSY;
+	} else {
+		for (unsigned n = 0; n < VIRTIO_MMIO_SLOTS && !m; n++) {
+			m = slot_find(vm, n);
+			if (m && m->dev)
+				m = NULL;
+		}
+		if (!m)
+			return slot_find(vm, 0) ? -ENOSPC : -ENODEV;
+	}
+	vd->vm = vm;
+	vd->irq = m->irq;
+	vd->isr = vd->status = vd->config_gen = 0;
+	vd->driver_features = vd->features = 0;
+	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = 0;
+	atomic_init(&vd->reset_gen, 0);
+	memset(vd->vq, 0, sizeof(vd->vq));
+	if (pthread_mutex_init(&vd->lock, NULL))
+		return -ENOMEM;
+	if (pthread_mutex_init(&vd->irq_lock, NULL)) {
+		pthread_mutex_destroy(&vd->lock);
+		return -ENOMEM;
+	}
+	m->dev = vd;
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-blk (virtio 1.2 section 5.2) on a temporary raw image, driven like a guest driver:
+ * option parsing, configuration, read/write/flush round trips checked against the host file,
+ * GET_ID, discard and write-zeroes, bad requests, and a read-only drive.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/vm.h"
+#include "virtio/virtio.h"
+#include "virtio_driver.h"
+
+#define IMG_SECTORS 2048u /* 1 MiB */
+#define T_IN 0u
+#define T_OUT 1u
+#define T_FLUSH 4u
+#define T_GET_ID 8u
+#define T_DISCARD 11u
+#define T_WRITE_ZEROES 13u
+#define S_OK 0u
+#define S_IOERR 1u
+#define S_UNSUPP 2u
+
+/* Guest RAM offsets of a request's parts. */
+#define HDR VD_DATA
+#define BUF (VD_DATA + 0x1000)
+#define STATUS (VD_DATA + 0x100)
+
+#define BLK_FEATURES (VD_F(VIRTIO_F_VERSION_1) | VD_F(VIRTIO_F_INDIRECT_DESC))
+
+struct fixture {
+	struct vm *vm;
+	struct vd_irq irq;
+	struct vdrv d;
+	char path[64];
+	int fd; /* the test's own view of the image */
+};
+
+static int make_fixture(void **state, bool ro)
+{
+	static struct fixture fx;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct virtio_blk_opts o;
+	char msg[256], spec[128];
+
+	memset(&fx, 0, sizeof(fx));
+	snprintf(fx.path, sizeof(fx.path), "/tmp/vireo-blk-XXXXXX");
+	fx.fd = mkstemp(fx.path);
+	if (fx.fd < 0 || ftruncate(fx.fd, IMG_SECTORS * 512ull))
+		return -1;
+	if (pwrite(fx.fd, "disk", 4, 512) != 4)
+		return -1;
+	if (vm_create(&fx.vm, &cfg))
+		return -1;
+	vd_irq_hook(fx.vm, &fx.irq);
+	snprintf(spec, sizeof(spec), "file=%s,ro=%s", fx.path, ro ? "on" : "off");
+	if (virtio_blk_parse(spec, &o, msg, sizeof(msg)) ||
+	    virtio_blk_create(fx.vm, &o, msg, sizeof(msg)))
+		return -1;
+	fx.d.vm = fx.vm;
+	fx.d.base = VIRTIO_MMIO_BASE;
+	*state = &fx;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return make_fixture(state, false);
+}
+
+static int setup_ro(void **state)
+{
+	return make_fixture(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	vd_irq_unhook(fx->vm, &fx->irq);
+	vm_destroy(fx->vm);
+	close(fx->fd);
+	unlink(fx->path);
+	return 0;
+}
+
+/*
+ * Posts header + (data, len, device-writable or not) + status as a direct chain of three,
+ * or through an indirect table; returns the status byte, *used the used length.
+ */
+static uint8_t blk_req(struct fixture *fx, uint32_t type, uint64_t sector, uint32_t len,
+		       bool writable, bool indirect, uint32_t *used)
+{
+	struct vdrv *d = &fx->d;
+	uint64_t table = indirect ? VD_INDIRECT : VD_DESC;
+	uint32_t hdr[4] = {type, 0, (uint32_t)sector, (uint32_t)(sector >> 32)};
+	uint8_t *st = vd_ram(d, STATUS, 1);
+	unsigned i = 0;
+	uint32_t u;
+
+	memcpy(vd_ram(d, HDR, 16), hdr, 16);
+	*st = 0xff;
+	vd_desc(d, table, i, vd_gpa(d, HDR), 16, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
+	i++;
+	if (len) {
+		vd_desc(d, table, i, vd_gpa(d, BUF), len,
+			VIRTQ_DESC_F_NEXT | (writable ? VIRTQ_DESC_F_WRITE : 0), (uint16_t)(i + 1));
+		i++;
+	}
+	vd_desc(d, table, i, vd_gpa(d, STATUS), 1, VIRTQ_DESC_F_WRITE, 0);
+	if (indirect)
+		vd_desc(d, VD_DESC, 0, vd_gpa(d, VD_INDIRECT), 16 * (i + 1), VIRTQ_DESC_F_INDIRECT,
+			0);
+	vd_kick(d, 0);
+	u = vd_wait_used(d, NULL);
+	if (used)
+		*used = u;
+	return *st;
+}
+
+static void test_parse(void **state)
+{
+	struct virtio_blk_opts o;
+	char msg[256];
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct vm *vm;
+
+	(void)state;
+	assert_int_equal(virtio_blk_parse("file=/x/disk.img", &o, msg, sizeof(msg)), 0);
+	assert_string_equal(o.path, "/x/disk.img");
+	assert_false(o.read_only);
+	assert_int_equal(virtio_blk_parse("ro=on,file=a.img", &o, msg, sizeof(msg)), 0);
+	assert_true(o.read_only);
+	assert_int_equal(virtio_blk_parse("file=a,ro=yes", &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "ro=yes"));
+	assert_int_equal(virtio_blk_parse("file=a,cache=none", &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "cache"));
+	assert_int_equal(virtio_blk_parse("ro=on", &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "missing"));
+	assert_int_equal(virtio_blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(virtio_blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
+	/* A missing file is reported with its name. */
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	assert_int_equal(virtio_blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), -ENOENT);
+	assert_non_null(strstr(msg, "/nonexistent/vireo.img"));
+	vm_destroy(vm);
+}
+
+static void test_config(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint64_t cap = 0, v;
+	uint32_t f;
+
+	assert_int_equal(vd_rd(d, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	assert_int_equal(bus_read(&fx->vm->bus, d->base + VIRTIO_MMIO_CONFIG, 8, &cap), 0);
+	assert_int_equal(cap, IMG_SECTORS);
+	vd_wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	f = vd_rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	assert_true(f & (1u << 9));  /* FLUSH */
+	assert_true(f & (1u << 13)); /* DISCARD */
+	assert_true(f & (1u << 14)); /* WRITE_ZEROES */
+	assert_false(f & (1u << 5)); /* not RO */
+	/* seg_max at 12 leaves room for the header and the status in a queue. */
+	assert_int_equal(bus_read(&fx->vm->bus, d->base + VIRTIO_MMIO_CONFIG + 12, 4, &v), 0);
+	assert_true(v >= 1 && v <= VIRTQ_MAX_SIZE - 2);
+	/* Past the end of the configuration space reads 0 and writes are ignored. */
+	assert_int_equal(bus_read(&fx->vm->bus, d->base + 0x200, 4, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(bus_write(&fx->vm->bus, d->base + VIRTIO_MMIO_CONFIG, 8, 1), 0);
+	assert_int_equal(bus_read(&fx->vm->bus, d->base + VIRTIO_MMIO_CONFIG, 8, &cap), 0);
+	assert_int_equal(cap, IMG_SECTORS);
+}
+
+static void test_read_write_flush(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint8_t *buf = vd_ram(d, BUF, 4096), pattern[1024], host[1024];
+	uint32_t used;
+
+	vd_init(d, BLK_FEATURES | VD_F(9), 1);
+	/* What the host wrote in sector 1 reads back in the guest. */
+	memset(buf, 0, 1024);
+	assert_int_equal(blk_req(fx, T_IN, 1, 512, true, false, &used), S_OK);
+	assert_int_equal(used, 513);
+	assert_memory_equal(buf, "disk", 4);
+	/* Two sectors written by the guest land in the file; flush completes. */
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 3);
+	memcpy(buf, pattern, sizeof(pattern));
+	assert_int_equal(blk_req(fx, T_OUT, 100, 1024, false, false, &used), S_OK);
+	assert_int_equal(used, 1);
+	assert_int_equal(blk_req(fx, T_FLUSH, 0, 0, false, false, NULL), S_OK);
+	assert_int_equal(pread(fx->fd, host, sizeof(host), 100 * 512), (ssize_t)sizeof(host));
+	assert_memory_equal(host, pattern, sizeof(pattern));
+	/* Read back through an indirect table. */
+	memset(buf, 0, 1024);
+	assert_int_equal(blk_req(fx, T_IN, 100, 1024, true, true, &used), S_OK);
+	assert_int_equal(used, 1025);
+	assert_memory_equal(buf, pattern, sizeof(pattern));
+	/* The last sector is reachable, one past it is not. */
+	assert_int_equal(blk_req(fx, T_IN, IMG_SECTORS - 1, 512, true, false, NULL), S_OK);
+	assert_int_equal(blk_req(fx, T_IN, IMG_SECTORS - 1, 1024, true, false, NULL), S_IOERR);
+	assert_int_equal(blk_req(fx, T_OUT, ~0ull, 512, false, false, NULL), S_IOERR);
+	/* Not a whole number of sectors, and an unknown type. */
+	assert_int_equal(blk_req(fx, T_IN, 0, 100, true, false, NULL), S_IOERR);
+	assert_int_equal(blk_req(fx, 77, 0, 0, false, false, NULL), S_UNSUPP);
+}
+
+static void test_get_id(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	const char *name = strrchr(fx->path, '/') + 1;
+	uint8_t *buf = vd_ram(d, BUF, 32);
+	uint32_t used;
+
+	vd_init(d, BLK_FEATURES, 1);
+	memset(buf, 0, 32);
+	assert_int_equal(blk_req(fx, T_GET_ID, 0, 20, true, false, &used), S_OK);
+	assert_int_equal(used, 21);
+	assert_memory_equal(buf, name, strlen(name));
+}
+
+/* Writes a discard/write-zeroes segment at BUF. */
+static void put_seg(struct fixture *fx, uint64_t sector, uint32_t n, uint32_t flags)
+{
+	uint32_t seg[4] = {(uint32_t)sector, (uint32_t)(sector >> 32), n, flags};
+
+	memcpy(vd_ram(&fx->d, BUF, 16), seg, 16);
+}
+
+static void test_discard_write_zeroes(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t ones[4096], host[4096], zero[4096] = {0};
+
+	vd_init(&fx->d, BLK_FEATURES | VD_F(13) | VD_F(14), 1);
+	memset(ones, 0xa5, sizeof(ones));
+	assert_int_equal(pwrite(fx->fd, ones, sizeof(ones), 64 * 512), (ssize_t)sizeof(ones));
+	put_seg(fx, 64, 8, 0);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_OK);
+	assert_int_equal(pread(fx->fd, host, sizeof(host), 64 * 512), (ssize_t)sizeof(host));
+	assert_memory_equal(host, zero, sizeof(zero));
+	assert_int_equal(pwrite(fx->fd, ones, sizeof(ones), 64 * 512), (ssize_t)sizeof(ones));
+	put_seg(fx, 64, 8, 1); /* with unmap */
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_OK);
+	assert_int_equal(pread(fx->fd, host, sizeof(host), 64 * 512), (ssize_t)sizeof(host));
+	assert_memory_equal(host, zero, sizeof(zero));
+	put_seg(fx, 0, 8, 0);
+	assert_int_equal(blk_req(fx, T_DISCARD, 0, 16, false, false, NULL), S_OK);
+	/* Unmap on a discard and unknown flags are unsupported; a range past the end fails. */
+	put_seg(fx, 0, 8, 1);
+	assert_int_equal(blk_req(fx, T_DISCARD, 0, 16, false, false, NULL), S_UNSUPP);
+	put_seg(fx, 0, 8, 4);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_UNSUPP);
+	put_seg(fx, IMG_SECTORS - 4, 8, 0);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_IOERR);
+	/* A segment list that is not a whole number of segments. */
+	assert_int_equal(blk_req(fx, T_DISCARD, 0, 12, false, false, NULL), S_UNSUPP);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+
+	vd_init(d, BLK_FEATURES, 1);
+	/* No status byte: the request is returned unused, the device goes on. */
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, HDR), 16, 0, 0);
+	vd_kick(d, 0);
+	assert_int_equal(vd_wait_used(d, NULL), 0);
+	/* A header shorter than 16 bytes. */
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, HDR), 8, VIRTQ_DESC_F_NEXT, 1);
+	vd_desc(d, VD_DESC, 1, vd_gpa(d, STATUS), 1, VIRTQ_DESC_F_WRITE, 0);
+	vd_kick(d, 0);
+	assert_int_equal(vd_wait_used(d, NULL), 0);
+	/* A data buffer outside RAM breaks the ring: NEEDS_RESET, and the host is fine. */
+	memcpy(vd_ram(d, HDR, 16), (uint32_t[4]){T_IN, 0, 0, 0}, 16);
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, HDR), 16, VIRTQ_DESC_F_NEXT, 1);
+	vd_desc(d, VD_DESC, 1, 0x7ffff000, 4096, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vd_desc(d, VD_DESC, 2, vd_gpa(d, STATUS), 1, VIRTQ_DESC_F_WRITE, 0);
+	vd_kick(d, 0);
+	vd_wait_needs_reset(d);
+	/* After a reset the disk works again. */
+	vd_init(d, BLK_FEATURES, 1);
+	assert_int_equal(blk_req(fx, T_IN, 0, 512, true, false, NULL), S_OK);
+}
+
+static void test_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint8_t host[4];
+
+	vd_wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_true(vd_rd(d, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << 5)); /* RO */
+	vd_init(d, BLK_FEATURES | VD_F(5), 1);
+	memset(vd_ram(d, BUF, 512), 0x11, 512);
+	assert_int_equal(blk_req(fx, T_OUT, 1, 512, false, false, NULL), S_IOERR);
+	put_seg(fx, 1, 1, 0);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_IOERR);
+	assert_int_equal(pread(fx->fd, host, 4, 512), 4);
+	assert_memory_equal(host, "disk", 4);
+	assert_int_equal(blk_req(fx, T_IN, 1, 512, true, false, NULL), S_OK);
+	assert_memory_equal(vd_ram(d, BUF, 4), "disk", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_write_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_discard_write_zeroes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-console with one port (virtio 1.2 section 5.3): guest output on the transmit queue
+ * reaches the host fd, host input (fd and virtio_console_input) reaches receive buffers, and
+ * input that comes before the guest posted a buffer waits for one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/vm.h"
+#include "virtio/virtio.h"
+#include "virtio_driver.h"
+
+#define RXQ 0u
+#define TXQ 1u
+
+struct fixture {
+	struct vm *vm;
+	struct vd_irq irq;
+	struct vdrv d;
+	struct virtio_dev *dev;
+	int in[2], out[2]; /* host input: in[1] -> device; guest output: device -> out[0] */
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+
+	memset(&fx, 0, sizeof(fx));
+	if (pipe2(fx.in, O_CLOEXEC) || pipe2(fx.out, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	if (vm_create(&fx.vm, &cfg))
+		return -1;
+	vd_irq_hook(fx.vm, &fx.irq);
+	if (virtio_console_create(fx.vm, fx.in[0], fx.out[1], &fx.dev))
+		return -1;
+	fx.d.vm = fx.vm;
+	fx.d.base = VIRTIO_MMIO_BASE;
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	vd_irq_unhook(fx->vm, &fx->irq);
+	vm_destroy(fx->vm);
+	for (int i = 0; i < 2; i++) {
+		close(fx->in[i]);
+		close(fx->out[i]);
+	}
+	return 0;
+}
+
+/* Posts a 64-byte receive buffer (descriptor slot n) and returns what the device put in it. */
+static size_t post_rx(struct fixture *fx, unsigned n, char *got)
+{
+	struct vdrv *d = &fx->d;
+	uint64_t buf = VD_DATA + 0x1000 + n * 0x100ull;
+	uint32_t len;
+
+	memset(vd_ram(d, buf, 64), 0, 64);
+	vd_desc(d, VD_DESC + 0x100 * RXQ, n, vd_gpa(d, buf), 64, VIRTQ_DESC_F_WRITE, 0);
+	vd_kick_q(d, RXQ, (uint16_t)n, (uint16_t)(d->avail_idx[RXQ] + 1));
+	len = vd_wait_used_q(d, RXQ, NULL);
+	assert_true(len <= 64);
+	memcpy(got, vd_ram(d, buf, 64), len);
+	got[len] = '\0';
+	return len;
+}
+
+static void test_identity(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t v = 1;
+
+	assert_int_equal(vd_rd(&fx->d, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
+	vd_wr(&fx->d, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_true(vd_rd(&fx->d, VIRTIO_MMIO_QUEUE_NUM_MAX) > 0);
+	vd_wr(&fx->d, VIRTIO_MMIO_QUEUE_SEL, 2);
+	assert_int_equal(vd_rd(&fx->d, VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
+	/* No MULTIPORT: max_nr_ports reads 0 and is not used. */
+	assert_int_equal(bus_read(&fx->vm->bus, VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG + 4, 4, &v),
+			 0);
+	assert_int_equal(v, 0);
+}
+
+static void test_output(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	const char *msg = "hello from hvc0\n";
+	char got[64] = {0};
+	ssize_t n = 0;
+
+	vd_init(d, VD_F(VIRTIO_F_VERSION_1), 2);
+	memcpy(vd_ram(d, VD_DATA, 32), msg, strlen(msg));
+	/* Two readable buffers in one chain: both are written, in order. */
+	vd_desc(d, VD_DESC + 0x100 * TXQ, 0, vd_gpa(d, VD_DATA), 6, VIRTQ_DESC_F_NEXT, 1);
+	vd_desc(d, VD_DESC + 0x100 * TXQ, 1, vd_gpa(d, VD_DATA + 6), (uint32_t)strlen(msg) - 6, 0,
+		0);
+	vd_kick_q(d, TXQ, 0, 1);
+	assert_int_equal(vd_wait_used_q(d, TXQ, NULL), 0);
+	for (int i = 0; i < 1000 && n <= 0; i++) {
+		n = read(fx->out[0], got, sizeof(got) - 1);
+		if (n <= 0)
+			vd_sleep_ms(1);
+	}
+	assert_int_equal(n, (ssize_t)strlen(msg));
+	assert_string_equal(got, msg);
+}
+
+static void test_input(void **state)
+{
+	struct fixture *fx = *state;
+	char got[65];
+
+	vd_init(&fx->d, VD_F(VIRTIO_F_VERSION_1), 2);
+	/* From the host fd. */
+	assert_int_equal(write(fx->in[1], "abc", 3), 3);
+	assert_int_equal(post_rx(fx, 0, got), 3);
+	assert_string_equal(got, "abc");
+	/* From virtio_console_input, before any buffer is posted: it waits for one. */
+	assert_int_equal(virtio_console_input(fx->dev, (const uint8_t *)"xyz", 3), 3);
+	vd_sleep_ms(20);
+	assert_int_equal(post_rx(fx, 1, got), 3);
+	assert_string_equal(got, "xyz");
+	/* More input than one buffer holds comes in several. */
+	{
+		char big[100];
+
+		memset(big, 'q', sizeof(big));
+		assert_int_equal(virtio_console_input(fx->dev, (const uint8_t *)big, 100), 100);
+		assert_int_equal(post_rx(fx, 2, got), 64);
+		assert_int_equal(post_rx(fx, 3, got), 36);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_input, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
