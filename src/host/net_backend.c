@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The part every network backend shares: --net spec dispatch and the I/O thread's poll loop. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "host/net.h"
+
+int net_backend_open(struct net_backend **out, const char *spec, char *msg, size_t msglen)
+{
+	size_t kind_len = strcspn(spec, ",");
+	const char *opts = spec[kind_len] == ',' ? spec + kind_len + 1 : "";
+
+	*out = NULL;
+	if (kind_len == 4 && strncmp(spec, "user", 4) == 0)
+		return net_slirp_open(out, opts, msg, msglen);
+	if (kind_len == 3 && strncmp(spec, "tap", 3) == 0)
+		return net_tap_open(out, opts, msg, msglen);
+	snprintf(msg, msglen, "unknown network backend '%.*s' (expected 'user' or 'tap')",
+		 (int)kind_len, spec);
+	return -EINVAL;
+}
+
+int net_backend_init(struct net_backend *be, const struct net_backend_ops *ops)
+{
+	be->ops = ops;
+	atomic_init(&be->stop, false);
+	be->started = false;
+	be->ps.fds = NULL;
+	be->ps.count = be->ps.cap = 0;
+	be->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (be->kick_fd < 0)
+		return -errno;
+	return 0;
+}
+
+int net_pollset_add(struct net_pollset *ps, int fd, short events)
+{
+	if (ps->count == ps->cap) {
+		int cap = ps->cap ? ps->cap * 2 : 16;
+		struct pollfd *fds = realloc(ps->fds, (size_t)cap * sizeof(*fds));
+
+		if (!fds)
+			return -ENOMEM;
+		ps->fds = fds;
+		ps->cap = cap;
+	}
+	ps->fds[ps->count] = (struct pollfd){.fd = fd, .events = events};
+	return ps->count++;
+}
+
+void net_backend_kick(struct net_backend *be)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: the thread is woken already. */
+	if (write(be->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;
+}
+
+int net_backend_send(struct net_backend *be, const uint8_t *frame, size_t len)
+{
+	int err;
+
+	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
+		return -EMSGSIZE;
+	err = be->ops->send(be, frame, len);
+	if (err)
+		be->tx_errors++;
+	else
+		be->tx_frames++;
+	return err;
+}
+
+void net_backend_deliver(struct net_backend *be, const uint8_t *frame, size_t len)
+{
+	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX || !be->client.receive)
+		return;
+	be->rx_frames++;
+	be->client.receive(be->client.opaque, frame, len);
+}
+
+/* One round: sleep on the kick fd and the backend's fds, then serve what is ready. */
+static int net_backend_round(struct net_backend *be)
+{
+	int timeout = -1, n, err;
+	uint64_t count;
+	bool kicked;
+
+	be->ps.count = 0;
+	err = net_pollset_add(&be->ps, be->kick_fd, POLLIN);
+	if (err < 0)
+		return err;
+	err = be->ops->fill(be, &be->ps, &timeout);
+	if (err)
+		return err;
+	n = poll(be->ps.fds, (nfds_t)be->ps.count, timeout);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	kicked = n > 0 && (be->ps.fds[0].revents & POLLIN) &&
+		 read(be->kick_fd, &count, sizeof(count)) == sizeof(count);
+	if (atomic_load(&be->stop))
+		return 0;
+	be->ops->dispatch(be, &be->ps, n < 0);
+	if (kicked && be->client.poll)
+		be->client.poll(be->client.opaque);
+	return 0;
+}
+
+static void *net_backend_thread(void *arg)
+{
+	struct net_backend *be = arg;
+
+	while (!atomic_load(&be->stop)) {
+		int err = net_backend_round(be);
+
+		if (err) {
+			/* Out of memory or a bad poll set: the NIC goes quiet, the VM lives on. */
+			fprintf(stderr, "vireo: %s network backend stopped: %s\n", be->ops->kind,
+				strerror(-err));
+			break;
+		}
+	}
+	return NULL;
+}
+
+int net_backend_start(struct net_backend *be, const struct net_client *client)
+{
+	int err;
+
+	if (be->started)
+		return -EBUSY;
+	be->client = *client;
+	err = pthread_create(&be->thread, NULL, net_backend_thread, be);
+	if (err)
+		return -err;
+	be->started = true;
+	return 0;
+}
+
+void net_backend_destroy(struct net_backend *be)
+{
+	if (!be)
+		return;
+	if (be->started) {
+		atomic_store(&be->stop, true);
+		net_backend_kick(be);
+		pthread_join(be->thread, NULL);
+		be->started = false;
+	}
+	if (be->kick_fd >= 0)
+		close(be->kick_fd);
+	free(be->ps.fds);
+	be->ops->destroy(be);
+}

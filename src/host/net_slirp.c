@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * User-mode networking through libslirp: the guest sits on 10.0.2.0/24 behind a NAT, with the
+ * host at 10.0.2.2, a DNS forwarder at 10.0.2.3 and DHCP handing out 10.0.2.15 (the addresses
+ * of QEMU's -netdev user, so guest setups carry over). No privileges are needed. All slirp
+ * calls happen on the backend's I/O thread, except slirp_new/slirp_add_hostfwd before it runs.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libslirp.h>
+
+#include "host/net.h"
+
+/* Guest-visible addresses (QEMU's defaults for -netdev user). */
+#define SLIRP_NET "10.0.2.0"
+#define SLIRP_MASK "255.255.255.0"
+#define SLIRP_HOST "10.0.2.2"
+#define SLIRP_DNS "10.0.2.3"
+#define SLIRP_DHCP_START "10.0.2.15"
+
+/* How many guest-error messages to print before going quiet (the guest controls them). */
+#define SLIRP_GUEST_ERROR_MAX 10
+
+struct slirp_timer {
+	SlirpTimerCb cb;
+	void *cb_opaque;
+	int64_t expire_ms; /* -1: not armed */
+	struct slirp_timer *next;
+};
+
+struct net_slirp {
+	struct net_backend be; /* first: net_backend pointers are net_slirp pointers */
+	Slirp *slirp;
+	struct slirp_timer *timers;
+	unsigned guest_errors;
+};
+
+static struct net_slirp *to_slirp(struct net_backend *be)
+{
+	return (struct net_slirp *)be;
+}
+
+static int64_t slirp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static ssize_t slirp_cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct net_slirp *s = opaque;
+
+	net_backend_deliver(&s->be, buf, len);
+	return (ssize_t)len;
+}
+
+static void slirp_cb_guest_error(const char *msg, void *opaque)
+{
+	struct net_slirp *s = opaque;
+
+	if (s->guest_errors++ < SLIRP_GUEST_ERROR_MAX)
+		fprintf(stderr, "vireo: user network: guest error: %s\n", msg);
+}
+
+static int64_t slirp_cb_clock_get_ns(void *opaque)
+{
+	(void)opaque;
+	return slirp_now_ns();
+}
+
+static void *slirp_cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct net_slirp *s = opaque;
+	struct slirp_timer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cb = cb;
+	t->cb_opaque = cb_opaque;
+	t->expire_ms = -1;
+	t->next = s->timers;
+	s->timers = t;
+	return t;
+}
+
+static void slirp_cb_timer_free(void *timer, void *opaque)
+{
+	struct net_slirp *s = opaque;
+
+	for (struct slirp_timer **p = &s->timers; *p; p = &(*p)->next) {
+		if (*p == timer) {
+			*p = (*p)->next;
+			free(timer);
+			return;
+		}
+	}
+}
+
+static void slirp_cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
+{
+	struct slirp_timer *t = timer;
+
+	(void)opaque;
+	if (t)
+		t->expire_ms = expire_time;
+}
+
+/* Sockets are polled afresh each round (slirp_pollfds_fill), so nothing to keep here. */
+static void slirp_cb_register_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void slirp_cb_unregister_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void slirp_cb_notify(void *opaque)
+{
+	struct net_slirp *s = opaque;
+
+	net_backend_kick(&s->be);
+}
+
+static const SlirpCb slirp_callbacks = {
+    .send_packet = slirp_cb_send_packet,
+    .guest_error = slirp_cb_guest_error,
+    .clock_get_ns = slirp_cb_clock_get_ns,
+    .timer_new = slirp_cb_timer_new,
+    .timer_free = slirp_cb_timer_free,
+    .timer_mod = slirp_cb_timer_mod,
+    .register_poll_fd = slirp_cb_register_poll_fd,
+    .unregister_poll_fd = slirp_cb_unregister_poll_fd,
+    .notify = slirp_cb_notify,
+};
+
+static int slirp_add_poll(int fd, int events, void *opaque)
+{
+	struct net_pollset *ps = opaque;
+	short ev = 0;
+
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	/* A failed add leaves the socket out of this round; it is retried next round. */
+	return net_pollset_add(ps, fd, ev);
+}
+
+static int slirp_get_revents(int idx, void *opaque)
+{
+	const struct net_pollset *ps = opaque;
+	short rev;
+	int ev = 0;
+
+	if (idx < 0 || idx >= ps->count)
+		return 0;
+	rev = ps->fds[idx].revents;
+	if (rev & POLLIN)
+		ev |= SLIRP_POLL_IN;
+	if (rev & POLLOUT)
+		ev |= SLIRP_POLL_OUT;
+	if (rev & POLLPRI)
+		ev |= SLIRP_POLL_PRI;
+	if (rev & (POLLERR | POLLNVAL))
+		ev |= SLIRP_POLL_ERR;
+	if (rev & POLLHUP)
+		ev |= SLIRP_POLL_HUP;
+	return ev;
+}
+
+static int net_slirp_fill(struct net_backend *be, struct net_pollset *ps, int *timeout_ms)
+{
+	struct net_slirp *s = to_slirp(be);
+	int64_t now = slirp_now_ns() / 1000000;
+	uint32_t timeout = *timeout_ms < 0 ? UINT32_MAX : (uint32_t)*timeout_ms;
+
+	for (struct slirp_timer *t = s->timers; t; t = t->next) {
+		if (t->expire_ms < 0)
+			continue;
+		if (t->expire_ms <= now)
+			timeout = 0;
+		else if ((uint64_t)(t->expire_ms - now) < timeout)
+			timeout = (uint32_t)(t->expire_ms - now);
+	}
+	slirp_pollfds_fill(s->slirp, &timeout, slirp_add_poll, ps);
+	*timeout_ms = timeout > INT_MAX ? -1 : (int)timeout;
+	return 0;
+}
+
+/* Runs the timers that are due; a callback may re-arm or free timers, so restart each time. */
+static void net_slirp_run_timers(struct net_slirp *s)
+{
+	int64_t now = slirp_now_ns() / 1000000;
+	bool fired;
+
+	do {
+		fired = false;
+		for (struct slirp_timer *t = s->timers; t; t = t->next) {
+			if (t->expire_ms >= 0 && t->expire_ms <= now) {
+				t->expire_ms = -1;
+				t->cb(t->cb_opaque);
+				fired = true;
+				break;
+			}
+		}
+	} while (fired);
+}
+
+static void net_slirp_dispatch(struct net_backend *be, const struct net_pollset *ps,
+			       bool poll_error)
+{
+	struct net_slirp *s = to_slirp(be);
+
+	slirp_pollfds_poll(s->slirp, poll_error, slirp_get_revents, (void *)ps);
+	net_slirp_run_timers(s);
+}
+
+static int net_slirp_send(struct net_backend *be, const uint8_t *frame, size_t len)
+{
+	/* slirp_input may answer at once (ARP, DHCP): that reaches client->receive re-entrantly. */
+	slirp_input(to_slirp(be)->slirp, frame, (int)len);
+	return 0;
+}
+
+static void net_slirp_destroy(struct net_backend *be)
+{
+	struct net_slirp *s = to_slirp(be);
+
+	if (s->slirp)
+		slirp_cleanup(s->slirp);
+	while (s->timers) {
+		struct slirp_timer *t = s->timers;
+
+		s->timers = t->next;
+		free(t);
+	}
+	free(s);
+}
+
+static const struct net_backend_ops net_slirp_ops = {
+    .kind = "user",
+    .fill = net_slirp_fill,
+    .dispatch = net_slirp_dispatch,
+    .send = net_slirp_send,
+    .destroy = net_slirp_destroy,
+};
+
+/* Parses a port number 1..65535 that must make up all of s; 0 or -EINVAL. */
+static int parse_port(const char *s, int *port)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (int)v;
+	return 0;
+}
+
+/* Parses "[addr]:port" (an empty addr gives dflt); modifies s; 0 or -EINVAL. */
+static int parse_addr_port(char *s, const char *dflt, struct in_addr *addr, int *port)
+{
+	char *colon = strrchr(s, ':');
+
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (inet_pton(AF_INET, *s ? s : dflt, addr) != 1)
+		return -EINVAL;
+	return parse_port(colon + 1, port);
+}
+
+/*
+ * Adds one forward "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport" (QEMU's hostfwd
+ * syntax); the host address defaults to any, the guest one to the DHCP address.
+ */
+static int net_slirp_hostfwd(struct net_slirp *s, char *fwd, char *msg, size_t msglen)
+{
+	char *colon = strchr(fwd, ':'), *dash;
+	struct in_addr haddr, gaddr, net, mask;
+	int hport, gport, udp;
+
+	if (!colon || !(dash = strchr(colon, '-')))
+		goto bad;
+	*colon = '\0';
+	*dash = '\0';
+	if (*fwd == '\0' || strcmp(fwd, "tcp") == 0)
+		udp = 0;
+	else if (strcmp(fwd, "udp") == 0)
+		udp = 1;
+	else
+		goto bad;
+	if (parse_addr_port(colon + 1, "0.0.0.0", &haddr, &hport) ||
+	    parse_addr_port(dash + 1, SLIRP_DHCP_START, &gaddr, &gport))
+		goto bad;
+	inet_pton(AF_INET, SLIRP_NET, &net);
+	inet_pton(AF_INET, SLIRP_MASK, &mask);
+	if ((gaddr.s_addr & mask.s_addr) != net.s_addr) {
+		snprintf(msg, msglen, "hostfwd: guest address must be in %s/24", SLIRP_NET);
+		return -EINVAL;
+	}
+	errno = 0;
+	if (slirp_add_hostfwd(s->slirp, udp, haddr, hport, gaddr, gport) < 0) {
+		int err = errno ? errno : EADDRINUSE;
+
+		snprintf(msg, msglen, "hostfwd: cannot listen on host %s port %d: %s",
+			 udp ? "UDP" : "TCP", hport, strerror(err));
+		return -err;
+	}
+	return 0;
+bad:
+	snprintf(msg, msglen,
+		 "bad hostfwd (expected [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport)");
+	return -EINVAL;
+}
+
+/* Applies the comma-separated options after "user"; 0 or -errno + msg. */
+static int net_slirp_options(struct net_slirp *s, const char *opts, char *msg, size_t msglen)
+{
+	char *copy = strdup(opts), *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *o = strtok_r(copy, ",", &save); o && !err; o = strtok_r(NULL, ",", &save)) {
+		if (strncmp(o, "hostfwd=", 8) == 0) {
+			err = net_slirp_hostfwd(s, o + 8, msg, msglen);
+		} else {
+			snprintf(msg, msglen,
+				 "unknown user network option '%s' (expected hostfwd=)", o);
+			err = -EINVAL;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t msglen)
+{
+	SlirpConfig cfg = {.version = 4, .in_enabled = true};
+	struct net_slirp *s;
+	int err;
+
+	*out = NULL;
+	if (msglen)
+		msg[0] = '\0';
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = net_backend_init(&s->be, &net_slirp_ops);
+	if (err)
+		goto out;
+	inet_pton(AF_INET, SLIRP_NET, &cfg.vnetwork);
+	inet_pton(AF_INET, SLIRP_MASK, &cfg.vnetmask);
+	inet_pton(AF_INET, SLIRP_HOST, &cfg.vhost);
+	inet_pton(AF_INET, SLIRP_DHCP_START, &cfg.vdhcp_start);
+	inet_pton(AF_INET, SLIRP_DNS, &cfg.vnameserver);
+	s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
+	if (!s->slirp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = net_slirp_options(s, opts, msg, msglen);
+	if (err)
+		goto out;
+	*out = &s->be;
+	return 0;
+out:
+	if (msglen && !msg[0])
+		snprintf(msg, msglen, "cannot set up user networking: %s", strerror(-err));
+	net_backend_destroy(&s->be);
+	return err;
+}
