@@ -4,7 +4,12 @@
 set -euo pipefail
 
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libcmocka-dev gcc-riscv64-linux-gnu
-      binutils-riscv64-linux-gnu)
+      binutils-riscv64-linux-gnu libslirp-dev libglib2.0-dev libfdt-dev)
+# Guest assets and e2e tests: fetching Debian's riscv64 kernel and busybox, building the
+# initramfs (scripts/fetch-guest.sh, scripts/mkinitramfs.sh), and OpenSBI as a --bios.
+pkgs+=(apt dpkg debian-archive-keyring kmod cpio xz-utils gzip util-linux opensbi)
+# The virtio-blk e2e test makes and inspects ext4 images (mke2fs -d, debugfs, e2fsck).
+pkgs+=(e2fsprogs)
 if [ "${VIREO_BENCH:-0}" = 1 ]; then
 	pkgs+=(qemu-system-misc)
 fi
