@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 MESON      ?= meson
 WERROR     ?= true
 
-.PHONY: all deps build asan check unit guest run bench format clean
+.PHONY: all deps build asan check unit guest e2e run bench format clean
 
 all: build
 
@@ -36,6 +36,10 @@ unit: build
 
 guest: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --suite guest
+
+# Linux boots end to end (tests/e2e; fetches Debian's kernel and busybox on first use).
+e2e: deps build
+	$(MESON) test -C $(BUILD) --print-errorlogs --suite e2e
 
 run: deps build
 	@scripts/run-demo.sh $(BUILD)

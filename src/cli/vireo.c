@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The vireo command line: build a VM, load a firmware image, run it, report how it ended. */
+/* The vireo command line: build a VM, boot a kernel or firmware, run it, report how it ended. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "core/loader.h"
+#include "core/boot.h"
 #include "core/vm.h"
-#include "cpu/hart.h"
+#include "host/console.h"
+#include "host/net.h"
+#include "virtio/virtio.h"
 
 #ifndef VIREO_VERSION
 #define VIREO_VERSION "0.1.0"
@@ -19,38 +23,74 @@
 
 /* Exit statuses; the guest's own ones are documented in usage(). */
 enum {
-	EXIT_USAGE = 2,		 /* bad command line, unreadable image, VM could not be built */
-	EXIT_GUEST_RESET = 0x7f, /* the guest asked for a reset (reboot comes later) */
-	EXIT_HOST_ERROR = 125,	 /* the emulator could not go on */
+	EXIT_USAGE = 2,	      /* bad command line, unreadable or invalid image, VM not created */
+	EXIT_GUEST_RESET = 3, /* the guest asked for a reset and --no-reboot was given */
+	EXIT_GUEST_PANIC = 4, /* the guest kernel reported a panic (pvpanic) */
+	EXIT_VM_ERROR = 5,    /* the VM could not go on (double fault, host error) */
+	EXIT_SIGNAL = 128,    /* + the signal number that stopped Vireo */
 };
 
 #define DEFAULT_MEM (128ull << 20)
+#define DEFAULT_KERNEL_MEM (512ull << 20)
 
 static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: vireo run --bios FILE [--mem SIZE]\n"
+	    "usage: vireo run --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--bios FILE]\n"
+	    "                 [--mem SIZE] [--cpus N] [--no-reboot]\n"
+	    "       vireo run --bios FILE [--mem SIZE] [--cpus N] [--no-reboot]\n"
 	    "       vireo --help | --version\n"
 	    "\n"
 	    "Runs a RISC-V RV64GC guest on a QEMU-virt-compatible board.\n"
 	    "\n"
 	    "run options:\n"
-	    "  -b, --bios FILE   M-mode image: an ELF (loaded at its physical addresses) or a raw\n"
-	    "                    binary (loaded at 0x80000000); hart 0 starts at its entry\n"
-	    "                    with a0 = hart id, a1 = 0\n"
-	    "  -m, --mem SIZE    guest RAM: bytes or a number with K, M, G suffix (default 128M,\n"
-	    "                    at least 16M, a multiple of 4K)\n"
-	    "  -h, --help        show this help\n"
-	    "  -V, --version     show the version\n"
+	    "  -k, --kernel IMAGE  Linux kernel: a RISC-V Linux Image (as Debian's vmlinuz) or\n"
+	    "                      an ELF; started in S-mode with a0 = hart id, a1 = device tree\n"
+	    "  -i, --initrd FILE   initial ramdisk, placed high in RAM below the device tree\n"
+	    "  -a, --append TEXT   kernel command line (e.g. \"console=ttyS0\")\n"
+	    "  -b, --bios FILE     M-mode firmware. With --kernel: a firmware such as OpenSBI's\n"
+	    "                      fw_dynamic or fw_jump, loaded at 0x80000000 and entered by\n"
+	    "                      every hart with a0 = hart id, a1 = device tree, a2 = struct\n"
+	    "                      fw_dynamic_info; without --kernel the built-in SBI is used.\n"
+	    "                      Alone: an M-mode payload, an ELF (at its physical addresses)\n"
+	    "                      or a raw binary (at 0x80000000), entered with a0 = hart id\n"
+	    "  -m, --mem SIZE      guest RAM: bytes or a number with K, M, G suffix (default 512M\n"
+	    "                      with --kernel, else 128M; at least 16M, a multiple of 4K)\n"
+	    "  -c, --cpus N        number of harts, 1 to 32 (default 1)\n"
+	    "      --no-reboot     exit when the guest resets instead of booting it again\n"
+	    "      --net SPEC      add a virtio-net NIC (repeatable; MACs 52:54:00:12:34:50, "
+	    ":51...):\n"
+	    "                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+	    "                          user-mode NAT (no root): guest 10.0.2.15 by DHCP, host\n"
+	    "                          10.0.2.2, DNS 10.0.2.3; hostfwd forwards a host port in\n"
+	    "                        tap,ifname=NAME  a host TAP interface (CAP_NET_ADMIN, or a "
+	    "tap\n"
+	    "                          made for this user: ip tuntap add NAME mode tap user "
+	    "$USER)\n"
+	    "      --drive file=PATH[,ro=on|off]\n"
+	    "                      add a virtio-blk disk on a raw image file or block device\n"
+	    "                      (repeatable: the first is /dev/vda); ro=on opens it read-only\n"
+	    "                      and the guest sees a read-only disk. Disks take the first\n"
+	    "                      virtio slots, then NICs; a virtio-rng (entropy from the host's\n"
+	    "                      getrandom) takes the next free slot if there is one\n"
+	    "  -h, --help          show this help\n"
+	    "  -V, --version       show the version\n"
+	    "\n"
+	    "console: the guest's serial port is on stdin/stdout. On a terminal, input is raw and\n"
+	    "Ctrl-a is an escape: Ctrl-a x quits (status 0), Ctrl-a h helps, Ctrl-a Ctrl-a sends\n"
+	    "Ctrl-a. Otherwise stdin is passed through as it is, up to its end.\n"
 	    "\n"
 	    "exit status:\n"
-	    "  0     the guest powered off (test finisher 0x5555)\n"
+	    "  0     the guest powered off (SBI shutdown, finisher 0x5555) or Ctrl-a x\n"
 	    "  N     the guest reported failure code N (finisher (N << 16) | 0x3333); the status\n"
 	    "        is N & 0xff, or 1 when that is 0\n"
 	    "  2     usage error, unreadable or invalid image, VM could not be created\n"
-	    "  125   the emulator hit an internal error\n"
-	    "  127   the guest requested a reset (finisher 0x7777)\n");
+	    "  3     the guest reset (SBI reboot, finisher 0x7777) and --no-reboot was given;\n"
+	    "        without it the VM is built and booted again\n"
+	    "  4     the guest kernel panicked (pvpanic)\n"
+	    "  5     the VM stopped on an error (e.g. a trap with no handler, host failure)\n"
+	    "  128+S Vireo was stopped by signal S (SIGINT, SIGTERM, SIGHUP)\n");
 }
 
 /* Parses "128M", "2G", "65536"... into bytes; 0 or -EINVAL. */
@@ -89,6 +129,22 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Parses a hart count, 1..VM_MAX_HARTS in decimal; 0 or -EINVAL. */
+static int parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > VM_MAX_HARTS)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* Maps how the guest ended to the process exit status (see usage()). */
 static int exit_status(const struct vm *vm, int state)
 {
@@ -98,47 +154,137 @@ static int exit_status(const struct vm *vm, int state)
 	case VM_FAIL:
 		return (vm->exit_code & 0xff) ? (vm->exit_code & 0xff) : 1;
 	case VM_RESET:
+		fprintf(stderr, "vireo: the guest reset (not rebooting: --no-reboot)\n");
 		return EXIT_GUEST_RESET;
+	case VM_PANIC:
+		fprintf(stderr, "vireo: the guest kernel panicked\n");
+		return EXIT_GUEST_PANIC;
 	default:
-		fprintf(stderr, "vireo: the emulator stopped on an internal error\n");
-		return EXIT_HOST_ERROR;
+		fprintf(stderr, "vireo: the VM stopped on an error\n");
+		return EXIT_VM_ERROR;
 	}
 }
 
-/* Builds the VM, loads the image, runs it; returns the exit status. */
-static int run_vm(const char *bios, uint64_t mem)
+struct run_opts {
+	struct boot_params boot;
+	struct vm_config cfg;
+	bool no_reboot;
+	const char *net[VIRTIO_MMIO_SLOTS]; /* --net specs, one virtio-net each */
+	unsigned nnet;
+	const char *drive[VIRTIO_MMIO_SLOTS]; /* --drive specs, one virtio-blk each, slot order */
+	unsigned ndrive;
+};
+
+/* Opens each --drive image and plugs a virtio-blk for it; 0 or -errno with msg. */
+static int add_drives(struct vm *vm, const struct run_opts *o, char *msg, size_t msglen)
 {
-	struct vm_config cfg = {.ram_size = mem, .nharts = 1};
+	for (unsigned i = 0; i < o->ndrive; i++) {
+		struct virtio_blk_opts b;
+		int err = virtio_blk_parse(o->drive[i], &b, msg, msglen);
+
+		if (!err)
+			err = virtio_blk_create(vm, &b, msg, msglen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Opens each --net backend and plugs a virtio-net for it; 0 or -errno with msg. */
+static int add_net_devices(struct vm *vm, const struct run_opts *o, char *msg, size_t msglen)
+{
+	for (unsigned i = 0; i < o->nnet; i++) {
+		struct net_backend *be;
+		char why[384];
+		int err;
+
+		err = net_backend_open(&be, o->net[i], why, sizeof(why));
+		if (!err)
+			err = virtio_net_create(vm, be, i, why, sizeof(why));
+		if (err) {
+			snprintf(msg, msglen, "--net %s: %s", o->net[i], why);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Builds one VM, boots and runs it. Returns an exit status for a VM that could not be built
+ * or booted; else 0, with *reset set when the guest wants to be booted again, *status its
+ * exit status otherwise.
+ */
+static int run_once(const struct run_opts *o, struct console *con, int *status, bool *reset)
+{
 	char msg[512];
 	struct vm *vm;
-	struct hart *h;
-	uint64_t entry;
 	int err, state;
 
-	if (vm_config_check(&cfg, msg, sizeof(msg))) {
-		fprintf(stderr, "vireo: --mem %" PRIu64 ": %s\n", mem, msg);
-		return EXIT_USAGE;
-	}
-	err = vm_create(&vm, &cfg);
+	*reset = false;
+	err = vm_create(&vm, &o->cfg);
 	if (err) {
 		fprintf(stderr, "vireo: cannot create the VM: %s\n", strerror(-err));
 		return EXIT_USAGE;
 	}
-	err = loader_load_image(vm, bios, &entry, msg, sizeof(msg));
+	err = add_drives(vm, o, msg, sizeof(msg));
+	if (!err)
+		err = add_net_devices(vm, o, msg, sizeof(msg));
+	/* Entropy for the guest in the next free slot; none left is not an error. */
+	if (!err && virtio_rng_create(vm) == -ENOMEM) {
+		err = -ENOMEM;
+		snprintf(msg, sizeof(msg), "cannot create the virtio-rng: out of memory");
+	}
+	if (!err)
+		err = boot_load(vm, &o->boot, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "vireo: %s\n", msg);
 		vm_destroy(vm);
 		return EXIT_USAGE;
 	}
-	/* Boot protocol of OpenSBI's firmwares: a0 = hart id, a1 = device tree (none yet). */
-	h = vm->harts[0];
-	hart_reset(h, entry);
-	h->x[10] = h->id;
-	h->x[11] = 0;
+	console_attach(con, vm);
+	/* A signal that came while no VM was attached must still stop this one. */
+	if (console_signal(con) || console_quit_requested(con))
+		vm_stop(vm, VM_POWEROFF, 0);
 	state = vm_run(vm);
-	err = exit_status(vm, state);
+	console_attach(con, NULL);
+	if (state == VM_RESET && !o->no_reboot)
+		*reset = true;
+	else
+		*status = exit_status(vm, state);
 	vm_destroy(vm);
-	return err;
+	return 0;
+}
+
+/* Runs the guest, booting it again after each reset; returns the exit status. */
+static int run_vm(const struct run_opts *o)
+{
+	char msg[256];
+	struct console *con;
+	int err, status = 0, ret;
+	bool reset;
+
+	if (vm_config_check(&o->cfg, msg, sizeof(msg))) {
+		fprintf(stderr, "vireo: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	err = console_open(&con, STDIN_FILENO, STDOUT_FILENO);
+	if (err) {
+		fprintf(stderr, "vireo: cannot set up the console: %s\n", strerror(-err));
+		return EXIT_USAGE;
+	}
+	do {
+		ret = run_once(o, con, &status, &reset);
+	} while (!ret && reset && !console_signal(con) && !console_quit_requested(con));
+	if (ret)
+		status = ret;
+	else if (console_signal(con))
+		status = EXIT_SIGNAL + console_signal(con);
+	else if (console_quit_requested(con))
+		status = 0;
+	console_close(con);
+	if (status > EXIT_SIGNAL)
+		fprintf(stderr, "vireo: stopped by signal %d\n", status - EXIT_SIGNAL);
+	return status;
 }
 
 static int bad_option(const char *arg)
@@ -148,31 +294,102 @@ static int bad_option(const char *arg)
 	return EXIT_USAGE;
 }
 
+/* Checks option combinations after parsing; 0 or an exit status. */
+static int check_run_opts(struct run_opts *o, bool mem_given)
+{
+	if (!o->boot.kernel && !o->boot.bios) {
+		fprintf(stderr,
+			"vireo: run needs --kernel IMAGE or --bios FILE (try 'vireo --help')\n");
+		return EXIT_USAGE;
+	}
+	if (!o->boot.kernel && (o->boot.initrd || o->boot.append)) {
+		fprintf(stderr, "vireo: --initrd and --append need --kernel\n");
+		return EXIT_USAGE;
+	}
+	if (!mem_given)
+		o->cfg.ram_size = o->boot.kernel ? DEFAULT_KERNEL_MEM : DEFAULT_MEM;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
+	enum { OPT_NO_REBOOT = 0x100, OPT_NET, OPT_DRIVE };
 	static const struct option opts[] = {
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"append", required_argument, NULL, 'a'},
 	    {"bios", required_argument, NULL, 'b'},
 	    {"mem", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+	    {"net", required_argument, NULL, OPT_NET},
+	    {"drive", required_argument, NULL, OPT_DRIVE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *bios = NULL;
-	uint64_t mem = DEFAULT_MEM;
-	int c;
+	struct run_opts o = {.cfg = {.nharts = 1}};
+	bool mem_given = false;
+	int c, err;
 
 	opterr = 0;
 	optind = 0; /* glibc: restart scanning on the subcommand's own argv */
-	while ((c = getopt_long(argc, argv, "+b:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+k:i:a:b:m:c:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			o.boot.kernel = optarg;
+			break;
+		case 'i':
+			o.boot.initrd = optarg;
+			break;
+		case 'a':
+			o.boot.append = optarg;
+			break;
 		case 'b':
-			bios = optarg;
+			o.boot.bios = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &mem)) {
-				fprintf(stderr, "vireo: invalid --mem size '%s'\n", optarg);
+			if (parse_size(optarg, &o.cfg.ram_size)) {
+				fprintf(stderr, "vireo: invalid --mem size '%s' (e.g. 512M, 2G)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			mem_given = true;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &o.cfg.nharts)) {
+				fprintf(stderr,
+					"vireo: invalid --cpus '%s': give a number from 1 to %d\n",
+					optarg, VM_MAX_HARTS);
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_NO_REBOOT:
+			o.no_reboot = true;
+			break;
+		case OPT_NET:
+			if (o.nnet == VIRTIO_MMIO_SLOTS) {
+				fprintf(stderr, "vireo: at most %u --net options\n",
+					VIRTIO_MMIO_SLOTS);
+				return EXIT_USAGE;
+			}
+			o.net[o.nnet++] = optarg;
+			break;
+		case OPT_DRIVE: {
+			struct virtio_blk_opts b;
+			char why[256];
+
+			if (o.ndrive == VIRTIO_MMIO_SLOTS) {
+				fprintf(stderr, "vireo: at most %u --drive options\n",
+					VIRTIO_MMIO_SLOTS);
+				return EXIT_USAGE;
+			}
+			if (virtio_blk_parse(optarg, &b, why, sizeof(why))) {
+				fprintf(stderr, "vireo: %s\n", why);
+				return EXIT_USAGE;
+			}
+			o.drive[o.ndrive++] = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -184,11 +401,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vireo: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!bios) {
-		fprintf(stderr, "vireo: run needs --bios FILE\n");
-		return EXIT_USAGE;
-	}
-	return run_vm(bios, mem);
+	err = check_run_opts(&o, mem_given);
+	if (err)
+		return err;
+	return run_vm(&o);
 }
 
 int main(int argc, char **argv)
