@@ -10,6 +10,8 @@ pkgs=(meson ninja-build pkg-config gcc libc6-dev libcmocka-dev gcc-riscv64-linux
 pkgs+=(apt dpkg debian-archive-keyring kmod cpio xz-utils gzip util-linux opensbi)
 # The virtio-blk e2e test makes and inspects ext4 images (mke2fs -d, debugfs, e2fsck).
 pkgs+=(e2fsprogs)
+# The network e2e tests: a host HTTP server and client (python3), a private netns (iproute2).
+pkgs+=(python3 iproute2)
 if [ "${VIREO_BENCH:-0}" = 1 ]; then
 	pkgs+=(qemu-system-misc)
 fi
