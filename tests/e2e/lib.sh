@@ -52,7 +52,9 @@ e2e_finish() {
 }
 
 # Fetches the kernel and busybox if missing and builds an initramfs with the guest scripts
-# (tests/e2e/guest/) under /vireo/e2e/; sets KERNEL, KVER and INITRD.
+# (tests/e2e/guest/) under /vireo/e2e/, plus any SRC:DEST pairs a test put in the array
+# E2E_EXTRA; sets KERNEL, KVER and INITRD.
+E2E_EXTRA=()
 e2e_assets() {
 	local a args=()
 	[ -x "$VIREO" ] || e2e_die "$VIREO not built (make build)"
@@ -63,6 +65,9 @@ e2e_assets() {
 	KVER=$VIREO_KVER
 	for a in "$E2E_SRC"/tests/e2e/guest/*; do
 		args+=(-a "$a:/vireo/e2e/$(basename "$a")")
+	done
+	for a in "${E2E_EXTRA[@]}"; do
+		args+=(-a "$a")
 	done
 	INITRD=$("$E2E_SRC/scripts/mkinitramfs.sh" -o "$e2e_tmp/initramfs.cpio.gz" "${args[@]}" \
 		2>"$e2e_tmp/mkinitramfs.log") || {
