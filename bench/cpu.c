@@ -114,13 +114,26 @@ static uint64_t bytecode(void)
 	uint64_t acc = 1, r = 0, steps = 0;
 	for (unsigned pc = 0; steps < 200000; steps++) {
 		switch (prog[pc]) {
-		case 1: acc = acc * 3 + 1; break;
-		case 2: acc ^= acc >> 7; break;
-		case 3: r += acc & 0xffff; break;
-		case 4: acc = (acc << 3) | (acc >> 61); break;
-		case 5: r ^= acc; break;
-		case 6: acc += r; break;
-		default: break;
+		case 1:
+			acc = acc * 3 + 1;
+			break;
+		case 2:
+			acc ^= acc >> 7;
+			break;
+		case 3:
+			r += acc & 0xffff;
+			break;
+		case 4:
+			acc = (acc << 3) | (acc >> 61);
+			break;
+		case 5:
+			r ^= acc;
+			break;
+		case 6:
+			acc += r;
+			break;
+		default:
+			break;
 		}
 		pc = (pc + 1) & 7;
 	}

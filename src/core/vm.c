@@ -9,20 +9,17 @@
 #include <unistd.h>
 
 #include "core/board.h"
+#include "core/clock.h"
 #include "core/vm.h"
 #include "cpu/hart.h"
 #include "dev/devices.h"
 
-#define NS_PER_SEC 1000000000ull
 _Static_assert(NS_PER_SEC % VM_TIMEBASE_HZ == 0, "mtime tick must be a whole number of ns");
 #define NS_PER_TICK (NS_PER_SEC / VM_TIMEBASE_HZ)
 
 static uint64_t monotonic_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t clock_ticks(const struct vm *vm)

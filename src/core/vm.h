@@ -44,12 +44,12 @@ struct vm {
 	struct bus bus;
 	struct hart *harts[VM_MAX_HARTS];
 	unsigned nharts;
-	uint64_t start_ns; /* host CLOCK_MONOTONIC when mtime was 0 */
+	uint64_t start_ns;	       /* host CLOCK_MONOTONIC when mtime was 0 */
 	_Atomic uint64_t mtime_offset; /* added to the clock's ticks; set by a guest mtime write */
-	int console_fd;     /* UART output */
+	int console_fd;		       /* UART output */
 
-	_Atomic int state;  /* enum vm_state */
-	int exit_code;      /* for VM_FAIL: the code the guest reported */
+	_Atomic int state; /* enum vm_state */
+	int exit_code;	   /* for VM_FAIL: the code the guest reported */
 
 	/*
 	 * Self-modifying code (DESIGN.md): code_pages[ppn] is nonzero while a hart holds decoded

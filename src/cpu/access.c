@@ -183,7 +183,8 @@ void *access_atomic(struct hart *h, uint64_t va, unsigned size, bool write, stru
 	return p;
 }
 
-int access_fetch(struct hart *h, uint64_t va, struct dpage **dp, uint64_t *ppn, struct trap_info *ti)
+int access_fetch(struct hart *h, uint64_t va, struct dpage **dp, uint64_t *ppn,
+		 struct trap_info *ti)
 {
 	uint64_t pa;
 

@@ -27,9 +27,11 @@ void *access_atomic(struct hart *h, uint64_t va, unsigned size, bool write, stru
  * Decoded page for the instruction fetch at va (fills the fetch TLB). Returns 0 with *dp and
  * *ppn (RAM page index), -1 with *ti set on a fetch fault, or -ENOMEM.
  */
-int access_fetch(struct hart *h, uint64_t va, struct dpage **dp, uint64_t *ppn, struct trap_info *ti);
+int access_fetch(struct hart *h, uint64_t va, struct dpage **dp, uint64_t *ppn,
+		 struct trap_info *ti);
 
-/** Fetches the 16-bit parcel at va (for an instruction that straddles two pages); 0 or -1 with *ti. */
+/** Fetches the 16-bit parcel at va (for an instruction that straddles two pages); 0 or -1 with *ti.
+ */
 int access_fetch_u16(struct hart *h, uint64_t va, uint16_t *out, struct trap_info *ti);
 
 #endif

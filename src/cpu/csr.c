@@ -81,22 +81,12 @@ enum {
 #define S_IRQS (MIP_SSIP | MIP_STIP | MIP_SEIP)
 #define ALL_IRQS (S_IRQS | MIP_MSIP | MIP_MTIP | MIP_MEIP)
 
-/* menvcfg/senvcfg fields (priv spec 3.1.18, 10.1.10). FIOM holds trivially: fences are full. */
-#define ENVCFG_FIOM (1ull << 0)
-#define MENVCFG_STCE (1ull << 63)
+/* menvcfg/senvcfg: FIOM holds trivially since fences are full (priv spec 3.1.18, 10.1.10). */
 
 /* satp (priv spec 10.1.11): 16 ASID bits are kept, the TLB is flushed on every write. */
-#define SATP_MODE_SHIFT 60
 #define SATP_ASID_MASK (0xffffull << 44)
-#define SATP_PPN_MASK ((1ull << 44) - 1)
-enum { SATP_BARE = 0, SATP_SV39 = 8, SATP_SV48 = 9, SATP_SV57 = 10 };
 
-/* PMP configuration bits (priv spec 3.7.1). */
-#define PMP_R 0x01
-#define PMP_W 0x02
-#define PMP_X 0x04
-#define PMP_A 0x18
-#define PMP_L 0x80
+/* pmpcfg A field set to TOR (priv spec 3.7.1). */
 #define PMP_A_TOR 0x08
 #define PMPADDR_MASK ((1ull << 54) - 1)
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/vm.h"
 #include "cpu/csr.h"
 #include "cpu/decode.h"
@@ -16,8 +17,8 @@
 
 /* misa: RV64 (MXL=2) with I, M, A, F, D, C, S, U (priv spec 3.1.1). */
 #define MISA_RV64GC                                                                                \
-	((2ull << 62) | (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) |           \
-	 (1u << ('F' - 'A')) | (1u << ('D' - 'A')) | (1u << ('C' - 'A')) | (1u << ('S' - 'A')) |    \
+	((2ull << 62) | (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) |          \
+	 (1u << ('F' - 'A')) | (1u << ('D' - 'A')) | (1u << ('C' - 'A')) | (1u << ('S' - 'A')) |   \
 	 (1u << ('U' - 'A')))
 
 void hart_tlb_flush(struct hart *h)
@@ -178,7 +179,8 @@ void hart_fence_wait(struct hart *self, struct hart *target, uint64_t ticket)
 /* Raises MTIP once mtime has reached mtimecmp (the CLINT lowers it on a new mtimecmp). */
 static void hart_update_timer(struct hart *h, uint64_t now)
 {
-	if (now >= h->mtimecmp && !(atomic_load_explicit(&h->mip_hw, memory_order_relaxed) & MIP_MTIP))
+	if (now >= h->mtimecmp &&
+	    !(atomic_load_explicit(&h->mip_hw, memory_order_relaxed) & MIP_MTIP))
 		atomic_fetch_or_explicit(&h->mip_hw, MIP_MTIP, memory_order_relaxed);
 }
 
@@ -200,14 +202,9 @@ static void hart_wfi_wait(struct hart *h, uint64_t now)
 	if (next <= now)
 		return;
 	/* Cap the sleep: a wake-up per second costs nothing and bounds any lost-wakeup bug. */
-	delta_ns = next - now > VM_TIMEBASE_HZ ? 1000000000ull : (next - now) * (1000000000ull / VM_TIMEBASE_HZ);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += delta_ns / 1000000000ull;
-	ts.tv_nsec += delta_ns % 1000000000ull;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	delta_ns =
+	    next - now > VM_TIMEBASE_HZ ? NS_PER_SEC : (next - now) * (NS_PER_SEC / VM_TIMEBASE_HZ);
+	ts = clock_timespec(clock_ns(CLOCK_MONOTONIC) + delta_ns);
 	pthread_mutex_lock(&h->wake_lock);
 	if (!atomic_load(&h->events))
 		pthread_cond_timedwait(&h->wake_cond, &h->wake_lock, &ts);
@@ -240,8 +237,7 @@ int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t
 static void hart_wait_start(struct hart *h)
 {
 	pthread_mutex_lock(&h->wake_lock);
-	while (atomic_load(&h->halted) &&
-	       atomic_load(&h->vm->state) == VM_RUNNING &&
+	while (atomic_load(&h->halted) && atomic_load(&h->vm->state) == VM_RUNNING &&
 	       !(atomic_load(&h->events) & HART_EV_STOP))
 		pthread_cond_wait(&h->wake_cond, &h->wake_lock);
 	pthread_mutex_unlock(&h->wake_lock);

@@ -74,6 +74,23 @@ enum {
 #define MSTATUS_MBE (1ull << 37)
 #define MSTATUS_SD (1ull << 63)
 
+/* satp (priv spec 10.1.11). */
+#define SATP_MODE_SHIFT 60
+#define SATP_PPN_MASK ((1ull << 44) - 1)
+enum { SATP_BARE = 0, SATP_SV39 = 8, SATP_SV48 = 9, SATP_SV57 = 10 };
+
+/* menvcfg/senvcfg (priv spec 3.1.18): FIOM, and Sstc's STCE. */
+#define ENVCFG_FIOM (1ull << 0)
+#define MENVCFG_STCE (1ull << 63)
+
+/* PMP configuration bits (priv spec 3.7.1). */
+#define PMP_R 0x01
+#define PMP_W 0x02
+#define PMP_X 0x04
+#define PMP_A 0x18
+#define PMP_L 0x80
+enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
+
 /* FS field values. */
 enum { FS_OFF = 0, FS_INITIAL = 1, FS_CLEAN = 2, FS_DIRTY = 3 };
 
@@ -125,8 +142,8 @@ struct hart {
 	uint64_t misa;
 	uint64_t medeleg, mideleg;
 	uint64_t mie;
-	uint64_t mip;                /* software-writable bits (SSIP, STIP, SEIP) */
-	_Atomic uint64_t mip_hw;     /* lines driven by devices (MSIP, MTIP, MEIP, SEIP) */
+	uint64_t mip;		 /* software-writable bits (SSIP, STIP, SEIP) */
+	_Atomic uint64_t mip_hw; /* lines driven by devices (MSIP, MTIP, MEIP, SEIP) */
 	uint64_t mtvec, mscratch, mepc, mcause, mtval;
 	uint32_t mcounteren, scounteren, mcountinhibit;
 	uint64_t menvcfg, senvcfg;
@@ -135,10 +152,10 @@ struct hart {
 	uint8_t frm, fflags;
 	uint8_t pmpcfg[PMP_COUNT];
 	uint64_t pmpaddr[PMP_COUNT];
-	uint64_t instret;            /* retired instructions; mcycle follows it */
+	uint64_t instret; /* retired instructions; mcycle follows it */
 	/* csr.c: mcycle/minstret = instret + offset, or the frozen value while mcountinhibit. */
 	uint64_t mcycle_off, minstret_off;
-	uint64_t mtimecmp;           /* written by the CLINT */
+	uint64_t mtimecmp; /* written by the CLINT */
 
 	/* Software TLBs; tlb_fetch/tlb_data point at the ones for the current mode. */
 	struct tlb_entry tlb[TLB_COUNT][TLB_SIZE];
@@ -150,9 +167,9 @@ struct hart {
 
 	/* Set by other threads to make the hart leave its inner loop soon. */
 	_Atomic uint32_t events;
-	bool wfi;                    /* waiting for an interrupt (WFI) */
-	_Atomic bool halted;         /* stopped (SBI HSM); woken by hart_start() */
-	pthread_mutex_t wake_lock;   /* with wake_cond: WFI sleeps here */
+	bool wfi;		   /* waiting for an interrupt (WFI) */
+	_Atomic bool halted;	   /* stopped (SBI HSM); woken by hart_start() */
+	pthread_mutex_t wake_lock; /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
 
 	/*
@@ -160,7 +177,7 @@ struct hart {
 	 * the count it has served into fence_ack at the top of hart_run (hart_fence_request/wait).
 	 */
 	_Atomic uint64_t fence_req, fence_ack;
-	_Atomic bool suspended;      /* in SBI HSM hart_suspend until the next interrupt */
+	_Atomic bool suspended; /* in SBI HSM hart_suspend until the next interrupt */
 };
 
 /* Event bits in hart->events. */

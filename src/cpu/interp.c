@@ -76,21 +76,34 @@ static uint64_t amo_d(int op, uint64_t *p, uint64_t v)
 {
 	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
 	switch (op) {
-	case OP_AMOSWAP_D: return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOADD_D: return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOXOR_D: return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOAND_D: return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOOR_D: return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOSWAP_D:
+		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOADD_D:
+		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOXOR_D:
+		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOAND_D:
+		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOOR_D:
+		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
 	}
 	do {
 		switch (op) {
-		case OP_AMOMIN_D: nv = (int64_t)old < (int64_t)v ? old : v; break;
-		case OP_AMOMAX_D: nv = (int64_t)old > (int64_t)v ? old : v; break;
-		case OP_AMOMINU_D: nv = old < v ? old : v; break;
-		default: nv = old > v ? old : v; break;
+		case OP_AMOMIN_D:
+			nv = (int64_t)old < (int64_t)v ? old : v;
+			break;
+		case OP_AMOMAX_D:
+			nv = (int64_t)old > (int64_t)v ? old : v;
+			break;
+		case OP_AMOMINU_D:
+			nv = old < v ? old : v;
+			break;
+		default:
+			nv = old > v ? old : v;
+			break;
 		}
-	} while (!__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST,
-					      __ATOMIC_RELAXED));
+	} while (
+	    !__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
 	return old;
 }
 
@@ -98,21 +111,34 @@ static uint32_t amo_w(int op, uint32_t *p, uint32_t v)
 {
 	uint32_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
 	switch (op) {
-	case OP_AMOSWAP_W: return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOADD_W: return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOXOR_W: return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOAND_W: return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOOR_W: return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOSWAP_W:
+		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOADD_W:
+		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOXOR_W:
+		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOAND_W:
+		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+	case OP_AMOOR_W:
+		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
 	}
 	do {
 		switch (op) {
-		case OP_AMOMIN_W: nv = (int32_t)old < (int32_t)v ? old : v; break;
-		case OP_AMOMAX_W: nv = (int32_t)old > (int32_t)v ? old : v; break;
-		case OP_AMOMINU_W: nv = old < v ? old : v; break;
-		default: nv = old > v ? old : v; break;
+		case OP_AMOMIN_W:
+			nv = (int32_t)old < (int32_t)v ? old : v;
+			break;
+		case OP_AMOMAX_W:
+			nv = (int32_t)old > (int32_t)v ? old : v;
+			break;
+		case OP_AMOMINU_W:
+			nv = old < v ? old : v;
+			break;
+		default:
+			nv = old > v ? old : v;
+			break;
 		}
-	} while (!__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST,
-					      __ATOMIC_RELAXED));
+	} while (
+	    !__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
 	return old;
 }
 
@@ -142,12 +168,14 @@ static int exec_atomic(struct hart *h, const struct insn *in, struct trap_info *
 		if (h->resv_addr == (uintptr_t)p) {
 			if (dbl) {
 				uint64_t exp = h->resv_val;
-				ok = __atomic_compare_exchange_n((uint64_t *)p, &exp, v, false,
-								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+				ok =
+				    __atomic_compare_exchange_n((uint64_t *)p, &exp, v, false,
+								__ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 			} else {
 				uint32_t exp = (uint32_t)h->resv_val;
-				ok = __atomic_compare_exchange_n((uint32_t *)p, &exp, (uint32_t)v, false,
-								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+				ok = __atomic_compare_exchange_n((uint32_t *)p, &exp, (uint32_t)v,
+								 false, __ATOMIC_SEQ_CST,
+								 __ATOMIC_RELAXED);
 			}
 		}
 		h->resv_addr = ~0ull;
@@ -179,47 +207,120 @@ static int exec_fp(struct hart *h, const struct insn *in)
 	if (hart_fs_off(h) || rm < 0)
 		return -1;
 	switch (in->op) {
-#define FP_ARITH(T, t)                                                                                \
-	case OP_FMADD_##T: f[in->rd] = fpu_madd_##t(a, b, c, rm, fl); break;                       \
-	case OP_FMSUB_##T: f[in->rd] = fpu_msub_##t(a, b, c, rm, fl); break;                       \
-	case OP_FNMSUB_##T: f[in->rd] = fpu_nmsub_##t(a, b, c, rm, fl); break;                     \
-	case OP_FNMADD_##T: f[in->rd] = fpu_nmadd_##t(a, b, c, rm, fl); break;                     \
-	case OP_FADD_##T: f[in->rd] = fpu_add_##t(a, b, rm, fl); break;                            \
-	case OP_FSUB_##T: f[in->rd] = fpu_sub_##t(a, b, rm, fl); break;                            \
-	case OP_FMUL_##T: f[in->rd] = fpu_mul_##t(a, b, rm, fl); break;                            \
-	case OP_FDIV_##T: f[in->rd] = fpu_div_##t(a, b, rm, fl); break;                            \
-	case OP_FSQRT_##T: f[in->rd] = fpu_sqrt_##t(a, rm, fl); break;                             \
-	case OP_FSGNJ_##T: f[in->rd] = fpu_sgnj_##t(a, b); break;                                  \
-	case OP_FSGNJN_##T: f[in->rd] = fpu_sgnjn_##t(a, b); break;                                \
-	case OP_FSGNJX_##T: f[in->rd] = fpu_sgnjx_##t(a, b); break;                                \
-	case OP_FMIN_##T: f[in->rd] = fpu_min_##t(a, b, fl); break;                                \
-	case OP_FMAX_##T: f[in->rd] = fpu_max_##t(a, b, fl); break;                                \
-	case OP_FCVT_W_##T: x[in->rd] = fpu_cvt_w_##t(a, rm, fl); break;                           \
-	case OP_FCVT_WU_##T: x[in->rd] = fpu_cvt_wu_##t(a, rm, fl); break;                         \
-	case OP_FCVT_L_##T: x[in->rd] = fpu_cvt_l_##t(a, rm, fl); break;                           \
-	case OP_FCVT_LU_##T: x[in->rd] = fpu_cvt_lu_##t(a, rm, fl); break;                         \
-	case OP_FEQ_##T: x[in->rd] = fpu_eq_##t(a, b, fl); break;                                  \
-	case OP_FLT_##T: x[in->rd] = fpu_lt_##t(a, b, fl); break;                                  \
-	case OP_FLE_##T: x[in->rd] = fpu_le_##t(a, b, fl); break;                                  \
-	case OP_FCLASS_##T: x[in->rd] = fpu_class_##t(a); break;
+#define FP_ARITH(T, t)                                                                             \
+	case OP_FMADD_##T:                                                                         \
+		f[in->rd] = fpu_madd_##t(a, b, c, rm, fl);                                         \
+		break;                                                                             \
+	case OP_FMSUB_##T:                                                                         \
+		f[in->rd] = fpu_msub_##t(a, b, c, rm, fl);                                         \
+		break;                                                                             \
+	case OP_FNMSUB_##T:                                                                        \
+		f[in->rd] = fpu_nmsub_##t(a, b, c, rm, fl);                                        \
+		break;                                                                             \
+	case OP_FNMADD_##T:                                                                        \
+		f[in->rd] = fpu_nmadd_##t(a, b, c, rm, fl);                                        \
+		break;                                                                             \
+	case OP_FADD_##T:                                                                          \
+		f[in->rd] = fpu_add_##t(a, b, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FSUB_##T:                                                                          \
+		f[in->rd] = fpu_sub_##t(a, b, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FMUL_##T:                                                                          \
+		f[in->rd] = fpu_mul_##t(a, b, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FDIV_##T:                                                                          \
+		f[in->rd] = fpu_div_##t(a, b, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FSQRT_##T:                                                                         \
+		f[in->rd] = fpu_sqrt_##t(a, rm, fl);                                               \
+		break;                                                                             \
+	case OP_FSGNJ_##T:                                                                         \
+		f[in->rd] = fpu_sgnj_##t(a, b);                                                    \
+		break;                                                                             \
+	case OP_FSGNJN_##T:                                                                        \
+		f[in->rd] = fpu_sgnjn_##t(a, b);                                                   \
+		break;                                                                             \
+	case OP_FSGNJX_##T:                                                                        \
+		f[in->rd] = fpu_sgnjx_##t(a, b);                                                   \
+		break;                                                                             \
+	case OP_FMIN_##T:                                                                          \
+		f[in->rd] = fpu_min_##t(a, b, fl);                                                 \
+		break;                                                                             \
+	case OP_FMAX_##T:                                                                          \
+		f[in->rd] = fpu_max_##t(a, b, fl);                                                 \
+		break;                                                                             \
+	case OP_FCVT_W_##T:                                                                        \
+		x[in->rd] = fpu_cvt_w_##t(a, rm, fl);                                              \
+		break;                                                                             \
+	case OP_FCVT_WU_##T:                                                                       \
+		x[in->rd] = fpu_cvt_wu_##t(a, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FCVT_L_##T:                                                                        \
+		x[in->rd] = fpu_cvt_l_##t(a, rm, fl);                                              \
+		break;                                                                             \
+	case OP_FCVT_LU_##T:                                                                       \
+		x[in->rd] = fpu_cvt_lu_##t(a, rm, fl);                                             \
+		break;                                                                             \
+	case OP_FEQ_##T:                                                                           \
+		x[in->rd] = fpu_eq_##t(a, b, fl);                                                  \
+		break;                                                                             \
+	case OP_FLT_##T:                                                                           \
+		x[in->rd] = fpu_lt_##t(a, b, fl);                                                  \
+		break;                                                                             \
+	case OP_FLE_##T:                                                                           \
+		x[in->rd] = fpu_le_##t(a, b, fl);                                                  \
+		break;                                                                             \
+	case OP_FCLASS_##T:                                                                        \
+		x[in->rd] = fpu_class_##t(a);                                                      \
+		break;
 		FP_ARITH(S, s)
 		FP_ARITH(D, d)
 #undef FP_ARITH
-	case OP_FCVT_S_W: f[in->rd] = fpu_cvt_s_w(x[in->rs1], rm, fl); break;
-	case OP_FCVT_S_WU: f[in->rd] = fpu_cvt_s_wu(x[in->rs1], rm, fl); break;
-	case OP_FCVT_S_L: f[in->rd] = fpu_cvt_s_l(x[in->rs1], rm, fl); break;
-	case OP_FCVT_S_LU: f[in->rd] = fpu_cvt_s_lu(x[in->rs1], rm, fl); break;
-	case OP_FCVT_D_W: f[in->rd] = fpu_cvt_d_w(x[in->rs1], rm, fl); break;
-	case OP_FCVT_D_WU: f[in->rd] = fpu_cvt_d_wu(x[in->rs1], rm, fl); break;
-	case OP_FCVT_D_L: f[in->rd] = fpu_cvt_d_l(x[in->rs1], rm, fl); break;
-	case OP_FCVT_D_LU: f[in->rd] = fpu_cvt_d_lu(x[in->rs1], rm, fl); break;
-	case OP_FCVT_S_D: f[in->rd] = fpu_cvt_s_d(a, rm, fl); break;
-	case OP_FCVT_D_S: f[in->rd] = fpu_cvt_d_s(a, fl); break;
-	case OP_FMV_X_W: x[in->rd] = SEXT32(a); break;
-	case OP_FMV_X_D: x[in->rd] = a; break;
-	case OP_FMV_W_X: f[in->rd] = FPU_BOX32 | (uint32_t)x[in->rs1]; break;
-	case OP_FMV_D_X: f[in->rd] = x[in->rs1]; break;
-	default: return -1;
+	case OP_FCVT_S_W:
+		f[in->rd] = fpu_cvt_s_w(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_S_WU:
+		f[in->rd] = fpu_cvt_s_wu(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_S_L:
+		f[in->rd] = fpu_cvt_s_l(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_S_LU:
+		f[in->rd] = fpu_cvt_s_lu(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_D_W:
+		f[in->rd] = fpu_cvt_d_w(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_D_WU:
+		f[in->rd] = fpu_cvt_d_wu(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_D_L:
+		f[in->rd] = fpu_cvt_d_l(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_D_LU:
+		f[in->rd] = fpu_cvt_d_lu(x[in->rs1], rm, fl);
+		break;
+	case OP_FCVT_S_D:
+		f[in->rd] = fpu_cvt_s_d(a, rm, fl);
+		break;
+	case OP_FCVT_D_S:
+		f[in->rd] = fpu_cvt_d_s(a, fl);
+		break;
+	case OP_FMV_X_W:
+		x[in->rd] = SEXT32(a);
+		break;
+	case OP_FMV_X_D:
+		x[in->rd] = a;
+		break;
+	case OP_FMV_W_X:
+		f[in->rd] = FPU_BOX32 | (uint32_t)x[in->rs1];
+		break;
+	case OP_FMV_D_X:
+		f[in->rd] = x[in->rs1];
+		break;
+	default:
+		return -1;
 	}
 	hart_fs_dirty(h);
 	return 0;
@@ -245,7 +346,7 @@ void interp_run(struct hart *h, uint64_t budget)
 {
 	static const void *const labels[OP_COUNT] = {
 #define OP_LABEL(name, wx) [OP_##name] = &&do_##name,
-		OP_LIST(OP_LABEL)
+	    OP_LIST(OP_LABEL)
 #undef OP_LABEL
 	};
 	uint64_t *const x = h->x;
@@ -279,7 +380,7 @@ void interp_run(struct hart *h, uint64_t budget)
 			if (likely(!back_))                                                        \
 				DISPATCH;                                                          \
 			if (likely(icount < budget &&                                              \
-				   !atomic_load_explicit(&h->events, memory_order_relaxed)))        \
+				   !atomic_load_explicit(&h->events, memory_order_relaxed)))       \
 				DISPATCH;                                                          \
 			goto out;                                                                  \
 		}                                                                                  \
@@ -352,8 +453,9 @@ relookup:
 		if (likely(e->tag_x == pc >> VM_PAGE_SHIFT)) {
 			ppn = e->ppn;
 			dp = h->dcache[ppn];
-			if (unlikely(!dp || dp->gen != atomic_load_explicit(&h->vm->code_gen[ppn],
-									     memory_order_relaxed) ||
+			if (unlikely(!dp ||
+				     dp->gen != atomic_load_explicit(&h->vm->code_gen[ppn],
+								     memory_order_relaxed) ||
 				     !atomic_load_explicit(&h->vm->code_pages[ppn],
 							   memory_order_relaxed)))
 				dp = decode_page_get(h, ppn);
@@ -371,7 +473,7 @@ relookup:
 	in = &dp->insn[(pc & (VM_PAGE_SIZE - 1)) >> 1];
 	DISPATCH;
 
-do_DECODE: {
+do_DECODE : {
 	unsigned off = pc & (VM_PAGE_SIZE - 1);
 	const uint8_t *p = h->vm->ram + (ppn << VM_PAGE_SHIFT) + off;
 	uint32_t raw = p[0] | (uint32_t)p[1] << 8;
@@ -385,7 +487,7 @@ do_DECODE: {
 	decode_insn(in, raw);
 	DISPATCH;
 }
-do_CROSS: {
+do_CROSS : {
 	/* A 32-bit instruction whose upper half is on the next page (ISA manual 1.5). */
 	const uint8_t *p = h->vm->ram + (ppn << VM_PAGE_SHIFT) + VM_PAGE_SIZE - 2;
 	uint16_t hi;
@@ -402,84 +504,162 @@ do_PAGE_END:
 do_ILLEGAL:
 	goto illegal;
 
-do_LUI: ALU(IMM);
-do_AUIPC: ALU(pc + IMM);
-do_JAL: {
+do_LUI:
+	ALU(IMM);
+do_AUIPC:
+	ALU(pc + IMM);
+do_JAL : {
 	uint64_t link = pc + in->len;
 	x[in->rd] = link;
 	JUMP(pc + IMM);
 }
-do_JALR: {
+do_JALR : {
 	uint64_t t = (RS1 + IMM) & ~1ull;
 	x[in->rd] = pc + in->len;
 	JUMP(t);
 }
-do_BEQ: BRANCH(RS1 == RS2);
-do_BNE: BRANCH(RS1 != RS2);
-do_BLT: BRANCH((int64_t)RS1 < (int64_t)RS2);
-do_BGE: BRANCH((int64_t)RS1 >= (int64_t)RS2);
-do_BLTU: BRANCH(RS1 < RS2);
-do_BGEU: BRANCH(RS1 >= RS2);
+do_BEQ:
+	BRANCH(RS1 == RS2);
+do_BNE:
+	BRANCH(RS1 != RS2);
+do_BLT:
+	BRANCH((int64_t)RS1 < (int64_t)RS2);
+do_BGE:
+	BRANCH((int64_t)RS1 >= (int64_t)RS2);
+do_BLTU:
+	BRANCH(RS1 < RS2);
+do_BGEU:
+	BRANCH(RS1 >= RS2);
 
-do_LB: LOAD(uint8_t, SX8);
-do_LH: LOAD(uint16_t, SX16);
-do_LW: LOAD(uint32_t, SX32);
-do_LD: LOAD(uint64_t, ID);
-do_LBU: LOAD(uint8_t, ID);
-do_LHU: LOAD(uint16_t, ID);
-do_LWU: LOAD(uint32_t, ID);
-do_SB: STORE(uint8_t);
-do_SH: STORE(uint16_t);
-do_SW: STORE(uint32_t);
-do_SD: STORE(uint64_t);
+do_LB:
+	LOAD(uint8_t, SX8);
+do_LH:
+	LOAD(uint16_t, SX16);
+do_LW:
+	LOAD(uint32_t, SX32);
+do_LD:
+	LOAD(uint64_t, ID);
+do_LBU:
+	LOAD(uint8_t, ID);
+do_LHU:
+	LOAD(uint16_t, ID);
+do_LWU:
+	LOAD(uint32_t, ID);
+do_SB:
+	STORE(uint8_t);
+do_SH:
+	STORE(uint16_t);
+do_SW:
+	STORE(uint32_t);
+do_SD:
+	STORE(uint64_t);
 
-do_ADDI: ALU(RS1 + IMM);
-do_SLTI: ALU((int64_t)RS1 < (int64_t)IMM);
-do_SLTIU: ALU(RS1 < IMM);
-do_XORI: ALU(RS1 ^ IMM);
-do_ORI: ALU(RS1 | IMM);
-do_ANDI: ALU(RS1 & IMM);
-do_SLLI: ALU(RS1 << in->imm);
-do_SRLI: ALU(RS1 >> in->imm);
-do_SRAI: ALU((uint64_t)((int64_t)RS1 >> in->imm));
-do_ADD: ALU(RS1 + RS2);
-do_SUB: ALU(RS1 - RS2);
-do_SLL: ALU(RS1 << (RS2 & 63));
-do_SLT: ALU((int64_t)RS1 < (int64_t)RS2);
-do_SLTU: ALU(RS1 < RS2);
-do_XOR: ALU(RS1 ^ RS2);
-do_SRL: ALU(RS1 >> (RS2 & 63));
-do_SRA: ALU((uint64_t)((int64_t)RS1 >> (RS2 & 63)));
-do_OR: ALU(RS1 | RS2);
-do_AND: ALU(RS1 & RS2);
-do_ADDIW: ALU(SEXT32(RS1 + IMM));
-do_SLLIW: ALU(SEXT32((uint32_t)RS1 << in->imm));
-do_SRLIW: ALU(SEXT32((uint32_t)RS1 >> in->imm));
-do_SRAIW: ALU(SEXT32((int32_t)RS1 >> in->imm));
-do_ADDW: ALU(SEXT32(RS1 + RS2));
-do_SUBW: ALU(SEXT32(RS1 - RS2));
-do_SLLW: ALU(SEXT32((uint32_t)RS1 << (RS2 & 31)));
-do_SRLW: ALU(SEXT32((uint32_t)RS1 >> (RS2 & 31)));
-do_SRAW: ALU(SEXT32((int32_t)RS1 >> (RS2 & 31)));
+do_ADDI:
+	ALU(RS1 + IMM);
+do_SLTI:
+	ALU((int64_t)RS1 < (int64_t)IMM);
+do_SLTIU:
+	ALU(RS1 < IMM);
+do_XORI:
+	ALU(RS1 ^ IMM);
+do_ORI:
+	ALU(RS1 | IMM);
+do_ANDI:
+	ALU(RS1 & IMM);
+do_SLLI:
+	ALU(RS1 << in->imm);
+do_SRLI:
+	ALU(RS1 >> in->imm);
+do_SRAI:
+	ALU((uint64_t)((int64_t)RS1 >> in->imm));
+do_ADD:
+	ALU(RS1 + RS2);
+do_SUB:
+	ALU(RS1 - RS2);
+do_SLL:
+	ALU(RS1 << (RS2 & 63));
+do_SLT:
+	ALU((int64_t)RS1 < (int64_t)RS2);
+do_SLTU:
+	ALU(RS1 < RS2);
+do_XOR:
+	ALU(RS1 ^ RS2);
+do_SRL:
+	ALU(RS1 >> (RS2 & 63));
+do_SRA:
+	ALU((uint64_t)((int64_t)RS1 >> (RS2 & 63)));
+do_OR:
+	ALU(RS1 | RS2);
+do_AND:
+	ALU(RS1 & RS2);
+do_ADDIW:
+	ALU(SEXT32(RS1 + IMM));
+do_SLLIW:
+	ALU(SEXT32((uint32_t)RS1 << in->imm));
+do_SRLIW:
+	ALU(SEXT32((uint32_t)RS1 >> in->imm));
+do_SRAIW:
+	ALU(SEXT32((int32_t)RS1 >> in->imm));
+do_ADDW:
+	ALU(SEXT32(RS1 + RS2));
+do_SUBW:
+	ALU(SEXT32(RS1 - RS2));
+do_SLLW:
+	ALU(SEXT32((uint32_t)RS1 << (RS2 & 31)));
+do_SRLW:
+	ALU(SEXT32((uint32_t)RS1 >> (RS2 & 31)));
+do_SRAW:
+	ALU(SEXT32((int32_t)RS1 >> (RS2 & 31)));
 
-do_MUL: ALU(RS1 * RS2);
-do_MULH: ALU((uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64));
-do_MULHSU: ALU(mulhsu((int64_t)RS1, RS2));
-do_MULHU: ALU((uint64_t)(((unsigned __int128)RS1 * RS2) >> 64));
-do_DIV: ALU(div_s((int64_t)RS1, (int64_t)RS2));
-do_DIVU: ALU(RS2 ? RS1 / RS2 : ~0ull);
-do_REM: ALU(rem_s((int64_t)RS1, (int64_t)RS2));
-do_REMU: ALU(RS2 ? RS1 % RS2 : RS1);
-do_MULW: ALU(SEXT32((uint32_t)RS1 * (uint32_t)RS2));
-do_DIVW: ALU(divw_s((int32_t)RS1, (int32_t)RS2));
-do_DIVUW: ALU((uint32_t)RS2 ? SEXT32((uint32_t)RS1 / (uint32_t)RS2) : ~0ull);
-do_REMW: ALU(remw_s((int32_t)RS1, (int32_t)RS2));
-do_REMUW: ALU((uint32_t)RS2 ? SEXT32((uint32_t)RS1 % (uint32_t)RS2) : SEXT32(RS1));
+do_MUL:
+	ALU(RS1 * RS2);
+do_MULH:
+	ALU((uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64));
+do_MULHSU:
+	ALU(mulhsu((int64_t)RS1, RS2));
+do_MULHU:
+	ALU((uint64_t)(((unsigned __int128)RS1 * RS2) >> 64));
+do_DIV:
+	ALU(div_s((int64_t)RS1, (int64_t)RS2));
+do_DIVU:
+	ALU(RS2 ? RS1 / RS2 : ~0ull);
+do_REM:
+	ALU(rem_s((int64_t)RS1, (int64_t)RS2));
+do_REMU:
+	ALU(RS2 ? RS1 % RS2 : RS1);
+do_MULW:
+	ALU(SEXT32((uint32_t)RS1 * (uint32_t)RS2));
+do_DIVW:
+	ALU(divw_s((int32_t)RS1, (int32_t)RS2));
+do_DIVUW:
+	ALU((uint32_t)RS2 ? SEXT32((uint32_t)RS1 / (uint32_t)RS2) : ~0ull);
+do_REMW:
+	ALU(remw_s((int32_t)RS1, (int32_t)RS2));
+do_REMUW:
+	ALU((uint32_t)RS2 ? SEXT32((uint32_t)RS1 % (uint32_t)RS2) : SEXT32(RS1));
 
-do_LR_W: do_SC_W: do_AMOSWAP_W: do_AMOADD_W: do_AMOXOR_W: do_AMOAND_W: do_AMOOR_W:
-do_AMOMIN_W: do_AMOMAX_W: do_AMOMINU_W: do_AMOMAXU_W:
-do_LR_D: do_SC_D: do_AMOSWAP_D: do_AMOADD_D: do_AMOXOR_D: do_AMOAND_D: do_AMOOR_D:
-do_AMOMIN_D: do_AMOMAX_D: do_AMOMINU_D: do_AMOMAXU_D:
+do_LR_W:
+do_SC_W:
+do_AMOSWAP_W:
+do_AMOADD_W:
+do_AMOXOR_W:
+do_AMOAND_W:
+do_AMOOR_W:
+do_AMOMIN_W:
+do_AMOMAX_W:
+do_AMOMINU_W:
+do_AMOMAXU_W:
+do_LR_D:
+do_SC_D:
+do_AMOSWAP_D:
+do_AMOADD_D:
+do_AMOXOR_D:
+do_AMOAND_D:
+do_AMOOR_D:
+do_AMOMIN_D:
+do_AMOMAX_D:
+do_AMOMINU_D:
+do_AMOMAXU_D:
 	h->pc = pc;
 	if (exec_atomic(h, in, &ti))
 		goto trap;
@@ -525,14 +705,19 @@ do_FSD:
 
 #define FP_LABELS(T)                                                                               \
 	do_FMADD_##T : do_FMSUB_##T : do_FNMSUB_##T : do_FNMADD_##T : do_FADD_##T : do_FSUB_##T    \
-		: do_FMUL_##T : do_FDIV_##T : do_FSQRT_##T : do_FSGNJ_##T : do_FSGNJN_##T          \
-		: do_FSGNJX_##T : do_FMIN_##T : do_FMAX_##T : do_FCVT_W_##T : do_FCVT_WU_##T       \
-		: do_FCVT_L_##T : do_FCVT_LU_##T : do_FEQ_##T : do_FLT_##T : do_FLE_##T            \
-		: do_FCLASS_##T : do_FCVT_##T##_W : do_FCVT_##T##_WU : do_FCVT_##T##_L             \
-		: do_FCVT_##T##_LU:
+	    : do_FMUL_##T : do_FDIV_##T : do_FSQRT_##T : do_FSGNJ_##T : do_FSGNJN_##T              \
+	    : do_FSGNJX_##T : do_FMIN_##T : do_FMAX_##T : do_FCVT_W_##T : do_FCVT_WU_##T           \
+	    : do_FCVT_L_##T : do_FCVT_LU_##T : do_FEQ_##T : do_FLT_##T : do_FLE_##T                \
+	    : do_FCLASS_##T : do_FCVT_##T##_W : do_FCVT_##T##_WU : do_FCVT_##T##_L                 \
+	    : do_FCVT_##T##_LU:
 	FP_LABELS(S)
 	FP_LABELS(D)
-do_FMV_X_W: do_FMV_X_D: do_FMV_W_X: do_FMV_D_X: do_FCVT_S_D: do_FCVT_D_S:
+do_FMV_X_W:
+do_FMV_X_D:
+do_FMV_W_X:
+do_FMV_D_X:
+do_FCVT_S_D:
+do_FCVT_D_S:
 	if (unlikely(exec_fp(h, in)))
 		goto illegal;
 	NEXT;
@@ -586,7 +771,12 @@ do_SFENCE_VMA:
 	icount++;
 	pc += in->len;
 	goto out;
-do_CSRRW: do_CSRRS: do_CSRRC: do_CSRRWI: do_CSRRSI: do_CSRRCI:
+do_CSRRW:
+do_CSRRS:
+do_CSRRC:
+do_CSRRWI:
+do_CSRRSI:
+do_CSRRCI:
 	/* The counters must be exact when read; the slice budget keeps counting down. */
 	h->pc = pc;
 	h->instret += icount;

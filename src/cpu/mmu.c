@@ -18,16 +18,7 @@
 /* Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved; none is implemented, so all must be 0. */
 #define PTE_HIGH_MASK (0x3ffull << 54)
 
-#define SATP_PPN_MASK ((1ull << 44) - 1)
-enum { SATP_BARE = 0, SATP_SV39 = 8, SATP_SV48 = 9, SATP_SV57 = 10 };
-
-/* PMP configuration bits (priv spec 3.7.1). */
-#define PMP_R 0x01
-#define PMP_W 0x02
-#define PMP_X 0x04
-#define PMP_A 0x18
-#define PMP_L 0x80
-enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
+/* The A fields of eight pmpcfg bytes at once. */
 #define PMP_A_ALL 0x1818181818181818ull
 
 unsigned mmu_data_priv(const struct hart *h)

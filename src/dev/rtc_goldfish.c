@@ -14,6 +14,7 @@
 
 #include "core/board.h"
 #include "core/fdt.h"
+#include "core/clock.h"
 #include "core/vm.h"
 #include "dev/devices.h"
 
@@ -29,7 +30,6 @@ enum {
 	RTC_CLEAR_INTERRUPT = 0x1c,
 };
 
-#define NS_PER_SEC 1000000000ull
 /* Longest single sleep of the alarm thread; it then looks at the clock again. */
 #define RTC_MAX_WAIT_NS (3600 * NS_PER_SEC)
 
@@ -49,10 +49,7 @@ struct rtc {
 
 static uint64_t realtime_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return clock_ns(CLOCK_REALTIME);
 }
 
 static uint64_t rtc_now(const struct rtc *r)
@@ -99,8 +96,7 @@ static void rtc_wait(struct rtc *r, uint64_t now_rt, uint64_t wait)
 	if (wait > RTC_MAX_WAIT_NS)
 		wait = RTC_MAX_WAIT_NS;
 	deadline = now_rt + wait;
-	ts.tv_sec = (time_t)(deadline / NS_PER_SEC);
-	ts.tv_nsec = (long)(deadline % NS_PER_SEC);
+	ts = clock_timespec(deadline);
 	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 }
 

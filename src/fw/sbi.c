@@ -29,10 +29,10 @@ _Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
 #define SBI_MIDELEG (MIP_SSIP | MIP_STIP | MIP_SEIP)
 
 /* menvcfg (priv spec 3.1.18): FIOM holds (fences are full), STCE enables Sstc's stimecmp. */
-#define SBI_MENVCFG ((1ull << 63) | (1ull << 0))
+#define SBI_MENVCFG (MENVCFG_STCE | ENVCFG_FIOM)
 
 /* PMP entry 0: NAPOT over the whole physical address space, RWX (priv spec 3.7.1). */
-#define SBI_PMPCFG0 (0x18 | 0x04 | 0x02 | 0x01)
+#define SBI_PMPCFG0 (PMP_A | PMP_X | PMP_W | PMP_R)
 #define SBI_PMPADDR0 ((1ull << 54) - 1)
 
 /* Longest DBCN write done in one call; the spec lets it write less (SBI spec 12.1). */

@@ -14,6 +14,7 @@
 
 #include <libslirp.h>
 
+#include "core/clock.h"
 #include "host/net.h"
 
 /* Guest-visible addresses (QEMU's defaults for -netdev user). */
@@ -47,10 +48,7 @@ static struct net_slirp *to_slirp(struct net_backend *be)
 
 static int64_t slirp_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)clock_ns(CLOCK_MONOTONIC);
 }
 
 static ssize_t slirp_cb_send_packet(const void *buf, size_t len, void *opaque)

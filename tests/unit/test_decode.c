@@ -47,27 +47,27 @@ static void test_assembler_vectors(void **state)
 static void test_illegal(void **state)
 {
 	static const uint32_t illegal[] = {
-		0x00000000, /* the all-zero parcel is defined illegal */
-		0x0000007f, /* opcode of encodings longer than 32 bits */
-		0x00000004, /* c.addi4spn with nzuimm = 0 */
-		0x00008000, /* quadrant 0, funct3 4: reserved */
-		0x00006101, /* c.addi16sp with nzimm = 0 */
-		0x00006501, /* c.lui a0, 0 */
-		0x00002001, /* c.addiw x0 */
-		0x00009c41, /* quadrant 1, funct6 100111, funct2 10: reserved */
-		0x00008002, /* c.jr x0 */
-		0x00004002, /* c.lwsp x0 */
-		0x00006002, /* c.ldsp x0 */
-		0x181151d3, /* fdiv.s with rm = 5 */
-		0x20003053, /* fsgnj.s with funct3 = 3 */
-		0x04000053, /* fadd.h: Zfh is not implemented */
-		0x1010202f, /* lr.w with rs2 != 0 */
-		0x0000600f, /* misc-mem funct3 6 */
-		0x00007003, /* load funct3 7 */
-		0x00004023, /* store funct3 4 */
-		0x40001033, /* sll with funct7 0x20 */
-		0x04001013, /* slli with imm[11:6] != 0 */
-		0x10300073, /* system funct3 0, unknown */
+	    0x00000000, /* the all-zero parcel is defined illegal */
+	    0x0000007f, /* opcode of encodings longer than 32 bits */
+	    0x00000004, /* c.addi4spn with nzuimm = 0 */
+	    0x00008000, /* quadrant 0, funct3 4: reserved */
+	    0x00006101, /* c.addi16sp with nzimm = 0 */
+	    0x00006501, /* c.lui a0, 0 */
+	    0x00002001, /* c.addiw x0 */
+	    0x00009c41, /* quadrant 1, funct6 100111, funct2 10: reserved */
+	    0x00008002, /* c.jr x0 */
+	    0x00004002, /* c.lwsp x0 */
+	    0x00006002, /* c.ldsp x0 */
+	    0x181151d3, /* fdiv.s with rm = 5 */
+	    0x20003053, /* fsgnj.s with funct3 = 3 */
+	    0x04000053, /* fadd.h: Zfh is not implemented */
+	    0x1010202f, /* lr.w with rs2 != 0 */
+	    0x0000600f, /* misc-mem funct3 6 */
+	    0x00007003, /* load funct3 7 */
+	    0x00004023, /* store funct3 4 */
+	    0x40001033, /* sll with funct7 0x20 */
+	    0x04001013, /* slli with imm[11:6] != 0 */
+	    0x10300073, /* system funct3 0, unknown */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(illegal) / sizeof(illegal[0]); i++) {
@@ -92,9 +92,9 @@ static void test_x0_sink(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_assembler_vectors),
-		cmocka_unit_test(test_illegal),
-		cmocka_unit_test(test_x0_sink),
+	    cmocka_unit_test(test_assembler_vectors),
+	    cmocka_unit_test(test_illegal),
+	    cmocka_unit_test(test_x0_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -416,9 +416,9 @@ static void test_image_pe_truncated(void **state)
 	memcpy(buf + pe + 24 + 20, &raw_ptr, 4);
 	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf), &img, fx->msg, sizeof(fx->msg)),
 			 0);
-	assert_int_equal(loader_parse_linux_image(buf, sizeof(buf) - 1, &img, fx->msg,
-						  sizeof(fx->msg)),
-			 -ENOEXEC);
+	assert_int_equal(
+	    loader_parse_linux_image(buf, sizeof(buf) - 1, &img, fx->msg, sizeof(fx->msg)),
+	    -ENOEXEC);
 	assert_non_null(strstr(fx->msg, "truncated"));
 	/* Cut inside the section table itself. */
 	assert_int_equal(loader_parse_linux_image(buf, pe + 30, &img, fx->msg, sizeof(fx->msg)),

@@ -15,8 +15,8 @@
 
 #define ITERS 200000
 
-static atomic_ulong amo_count;  /* amoadd */
-static atomic_ulong cas_count;  /* lr/sc compare-and-swap loop */
+static atomic_ulong amo_count;	   /* amoadd */
+static atomic_ulong cas_count;	   /* lr/sc compare-and-swap loop */
 static unsigned long locked_count; /* plain increments under a mutex */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long ncpu;
