@@ -20,7 +20,8 @@ static unsigned access_priv(const struct hart *h, enum access acc)
 }
 
 /* Enters a RAM page into the TLB for acc; other tags stay only if they name the same page. */
-static void tlb_fill(struct hart *h, uint64_t va, uint8_t *host, uint64_t ppn, enum access acc)
+static struct tlb_entry *tlb_fill(struct hart *h, uint64_t va, uint8_t *host, uint64_t ppn,
+				  enum access acc)
 {
 	struct tlb_entry *tlb = acc == ACC_EXEC ? h->tlb_fetch : h->tlb_data;
 	struct tlb_entry *e = &tlb[(va >> VM_PAGE_SHIFT) & (TLB_SIZE - 1)];
@@ -30,13 +31,14 @@ static void tlb_fill(struct hart *h, uint64_t va, uint8_t *host, uint64_t ppn, e
 	if ((e->tag_r != vpn && e->tag_w != vpn && e->tag_x != vpn) || e->addend != addend)
 		e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
 	e->addend = addend;
-	e->ppn = ppn;
+	__atomic_store_n(&e->ppn, ppn, __ATOMIC_RELAXED); /* read by mark_code_page() */
 	if (acc == ACC_READ)
 		e->tag_r = vpn;
 	else if (acc == ACC_WRITE)
-		e->tag_w = vpn;
+		__atomic_store_n(&e->tag_w, vpn, __ATOMIC_RELAXED);
 	else
 		e->tag_x = vpn;
+	return e;
 }
 
 /*
@@ -48,6 +50,7 @@ static int translate(struct hart *h, uint64_t va, enum access acc, uint64_t *pa,
 {
 	struct vm *vm = h->vm;
 	uint64_t page_size, pbase, ppn;
+	struct tlb_entry *e;
 	uint8_t *host;
 
 	if (mmu_translate(h, va, acc, pa, &page_size, ti))
@@ -59,7 +62,9 @@ static int translate(struct hart *h, uint64_t va, enum access acc, uint64_t *pa,
 	ppn = (pbase - vm->ram_base) >> VM_PAGE_SHIFT;
 	if (acc == ACC_WRITE && atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
 		return 0;
-	tlb_fill(h, va, host, ppn, acc);
+	e = tlb_fill(h, va, host, ppn, acc);
+	if (acc == ACC_WRITE)
+		decode_check_fill(h, e, ppn);
 	return 0;
 }
 

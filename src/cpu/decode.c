@@ -626,25 +626,79 @@ void decode_cache_flush(struct hart *h)
 {
 	if (!h->dcache)
 		return;
-	for (uint64_t i = 0; i < h->dcache_pages; i++) {
-		free(h->dcache[i]);
-		h->dcache[i] = NULL;
+	for (unsigned i = 0; i < h->dpool_count; i++) {
+		h->dcache[h->dpool[i]->ppn] = NULL;
+		free(h->dpool[i]);
 	}
+	h->dpool_count = h->dpool_hand = 0;
 }
 
-/* A page now holds decoded code: writes to it must take the slow path (DESIGN.md). */
+/* Drops the fast write entries any TLB of t has for RAM page ppn. */
+static void tlb_drop_write(struct hart *t, uint64_t ppn)
+{
+	for (unsigned k = 0; k < TLB_COUNT; k++)
+		for (unsigned i = 0; i < TLB_SIZE; i++) {
+			struct tlb_entry *e = &t->tlb[k][i];
+			if (__atomic_load_n(&e->ppn, __ATOMIC_RELAXED) == ppn)
+				__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
+		}
+}
+
+/*
+ * A page now holds decoded code: writes to it must take the slow path (DESIGN.md), on every
+ * hart, without waiting for the others. This pairs with decode_check_fill(): a hart filling
+ * a write entry stores the entry, fences, then reads the mark; here the mark is set, fenced,
+ * then the entries are read. Whichever comes second sees the other, so no write entry to a
+ * code page survives. (Other harts' TLBs are written with atomic stores for that reason.)
+ */
 static void mark_code_page(struct hart *h, uint64_t ppn)
 {
 	struct vm *vm = h->vm;
+
 	if (atomic_exchange(&vm->code_pages[ppn], 1))
 		return;
-	for (unsigned t = 0; t < TLB_COUNT; t++)
-		for (unsigned i = 0; i < TLB_SIZE; i++)
-			if (h->tlb[t][i].ppn == ppn)
-				h->tlb[t][i].tag_w = TLB_INVALID;
+	atomic_thread_fence(memory_order_seq_cst);
 	for (unsigned i = 0; i < vm->nharts; i++)
-		if (vm->harts[i] && vm->harts[i] != h)
-			hart_kick(vm->harts[i], HART_EV_TLB_FLUSH);
+		if (vm->harts[i])
+			tlb_drop_write(vm->harts[i], ppn);
+}
+
+void decode_check_fill(struct hart *h, struct tlb_entry *e, uint64_t ppn)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&h->vm->code_pages[ppn], memory_order_relaxed))
+		__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
+}
+
+/*
+ * A free decoded page: a new one while the pool has room, else the first one the clock hand
+ * finds not entered since its last pass. The page being executed is never taken: the
+ * interpreter only asks for a page when it leaves the one it was in.
+ */
+static struct dpage *dpage_alloc(struct hart *h)
+{
+	struct dpage *dp;
+
+	if (h->dpool_count < DCACHE_POOL) {
+		if (!h->dpool) {
+			h->dpool = calloc(DCACHE_POOL, sizeof(*h->dpool));
+			if (!h->dpool)
+				return NULL;
+		}
+		dp = malloc(sizeof(*dp));
+		if (dp)
+			h->dpool[h->dpool_count++] = dp;
+		return dp;
+	}
+	for (;;) {
+		dp = h->dpool[h->dpool_hand];
+		h->dpool_hand = (h->dpool_hand + 1) % DCACHE_POOL;
+		if (!dp->ref)
+			break;
+		dp->ref = 0;
+	}
+	h->dcache[dp->ppn] = NULL;
+	return dp;
 }
 
 struct dpage *decode_page_get(struct hart *h, uint64_t ppn)
@@ -653,12 +707,15 @@ struct dpage *decode_page_get(struct hart *h, uint64_t ppn)
 	uint32_t gen;
 
 	if (dp && dp->gen == atomic_load_explicit(&h->vm->code_gen[ppn], memory_order_acquire) &&
-	    atomic_load_explicit(&h->vm->code_pages[ppn], memory_order_relaxed))
+	    atomic_load_explicit(&h->vm->code_pages[ppn], memory_order_relaxed)) {
+		dp->ref = 1;
 		return dp;
+	}
 	if (!dp) {
-		dp = malloc(sizeof(*dp));
+		dp = dpage_alloc(h);
 		if (!dp)
 			return NULL;
+		dp->ppn = ppn;
 		h->dcache[ppn] = dp;
 	}
 	mark_code_page(h, ppn);
@@ -667,5 +724,6 @@ struct dpage *decode_page_get(struct hart *h, uint64_t ppn)
 	memset(dp->insn, 0, sizeof(dp->insn));
 	dp->insn[DPAGE_SLOTS].op = OP_PAGE_END;
 	dp->gen = gen;
+	dp->ref = 1;
 	return dp;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct hart;
+struct tlb_entry;
 
 /* X(name, writes_x_rd): every operation the interpreter dispatches on. */
 #define OP_LIST(X)                                                                                 \
@@ -199,7 +200,14 @@ struct insn {
 struct dpage {
 	struct insn insn[DPAGE_SLOTS + 1];
 	uint32_t gen; /* vm->code_gen[ppn] when the page was decoded */
+	uint8_t ref;  /* entered since the clock hand last passed (decode_page_get) */
+	uint64_t ppn; /* the RAM page it holds */
 };
+
+/* Decoded pages a hart keeps at most: 2048 x 32 KiB = 64 MiB, 8 MiB of guest code. */
+#ifndef DCACHE_POOL
+#define DCACHE_POOL 2048
+#endif
 
 /** Decodes one instruction (raw bits, 16- or 32-bit) into *in; unknown encodings decode to
  * OP_ILLEGAL. */
@@ -207,6 +215,12 @@ void decode_insn(struct insn *in, uint32_t raw);
 
 /** Frees every decoded page of the hart. */
 void decode_cache_flush(struct hart *h);
+
+/**
+ * Makes sure no hart keeps a fast write TLB entry for RAM page ppn once it holds decoded
+ * code: called after a write-TLB fill, drops the entry again if the page has become code.
+ */
+void decode_check_fill(struct hart *h, struct tlb_entry *e, uint64_t ppn);
 
 /** The hart's decoded page for RAM page ppn (index from RAM base), decoded anew if stale; NULL on
  * ENOMEM. */

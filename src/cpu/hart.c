@@ -101,7 +101,9 @@ void hart_destroy(struct hart *h)
 		return;
 	decode_cache_flush(h);
 	free(h->dcache);
+	free(h->dpool);
 	h->dcache = NULL;
+	h->dpool = NULL;
 	pthread_mutex_destroy(&h->wake_lock);
 	pthread_cond_destroy(&h->wake_cond);
 }
@@ -191,14 +193,21 @@ static void hart_update_timer(struct hart *h, uint64_t now)
  */
 static void hart_wfi_wait(struct hart *h, uint64_t now)
 {
-	uint64_t next = h->mtimecmp < h->stimecmp ? h->mtimecmp : h->stimecmp;
-	uint64_t delta_ns;
+	uint64_t next = ~0ull, delta_ns;
 	struct timespec ts;
 
 	if (csr_mip(h) & h->mie) {
 		h->wfi = false;
 		return;
 	}
+	/*
+	 * Only a timer whose interrupt is enabled can end the wait; a past deadline of a disabled
+	 * one must not turn the sleep into a busy loop.
+	 */
+	if (h->mie & MIP_MTIP)
+		next = h->mtimecmp;
+	if ((h->mie & MIP_STIP) && (h->menvcfg & MENVCFG_STCE) && h->stimecmp < next)
+		next = h->stimecmp;
 	if (next <= now)
 		return;
 	/* Cap the sleep: a wake-up per second costs nothing and bounds any lost-wakeup bug. */

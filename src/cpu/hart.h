@@ -161,9 +161,15 @@ struct hart {
 	struct tlb_entry tlb[TLB_COUNT][TLB_SIZE];
 	struct tlb_entry *tlb_fetch, *tlb_data;
 
-	/* Decoded-instruction cache: one slot per guest RAM page, allocated on demand. */
+	/*
+	 * Decoded-instruction cache: dcache[ppn] is the decoded copy of RAM page ppn, if any.
+	 * The pages come from a pool of at most DCACHE_POOL, recycled by a clock sweep, so a
+	 * guest cannot make the host hold a decoded copy of all of its RAM (decode.c).
+	 */
 	struct dpage **dcache;
 	uint64_t dcache_pages;
+	struct dpage **dpool;
+	unsigned dpool_count, dpool_hand;
 
 	/* Set by other threads to make the hart leave its inner loop soon. */
 	_Atomic uint32_t events;

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "core/vm.h"
+#include "cpu/access.h"
 #include "cpu/decode.h"
+#include "cpu/hart.h"
 
 struct vec {
 	const char *asm_text;
@@ -89,12 +92,68 @@ static void test_x0_sink(void **state)
 	assert_int_equal(in.rd, 0);
 }
 
+/* The decode cache never holds more than DCACHE_POOL pages, and its index stays consistent. */
+static void test_cache_bounded(void **state)
+{
+	struct vm_config cfg = {.ram_size = 32ull << 20, .nharts = 1};
+	uint64_t pages = cfg.ram_size >> VM_PAGE_SHIFT, held = 0;
+	struct vm *vm;
+	struct hart *h;
+
+	(void)state;
+	assert_true(pages > DCACHE_POOL);
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	h = vm->harts[0];
+	for (uint64_t ppn = 0; ppn < pages; ppn++) {
+		struct dpage *dp = decode_page_get(h, ppn);
+		assert_non_null(dp);
+		assert_int_equal(dp->ppn, ppn);
+		assert_ptr_equal(h->dcache[ppn], dp);
+		assert_true(h->dpool_count <= DCACHE_POOL);
+	}
+	for (uint64_t ppn = 0; ppn < pages; ppn++)
+		if (h->dcache[ppn]) {
+			assert_int_equal(h->dcache[ppn]->ppn, ppn);
+			held++;
+		}
+	assert_int_equal(held, DCACHE_POOL);
+	/* A page entered again is found again. */
+	assert_ptr_equal(decode_page_get(h, pages - 1), h->dcache[pages - 1]);
+	vm_destroy(vm);
+}
+
+/* Decoding a page drops every hart's fast write entry for it (self-modifying code). */
+static void test_code_page_drops_write_entries(void **state)
+{
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 2};
+	uint64_t va = 0x80003000ull, ppn = (va - 0x80000000ull) >> VM_PAGE_SHIFT;
+	struct trap_info ti;
+	struct vm *vm;
+	struct tlb_entry *e;
+
+	(void)state;
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	/* Hart 1 (M-mode, bare) stores to the page: its data TLB gets a write entry. */
+	assert_int_equal(access_store(vm->harts[1], va, 8, 0x1234, &ti), 0);
+	e = &vm->harts[1]->tlb_data[(va >> VM_PAGE_SHIFT) & (TLB_SIZE - 1)];
+	assert_int_equal(e->tag_w, va >> VM_PAGE_SHIFT);
+	/* Hart 0 decodes the page: hart 1's write entry must be gone. */
+	assert_non_null(decode_page_get(vm->harts[0], ppn));
+	assert_int_equal(e->tag_w, TLB_INVALID);
+	/* Hart 1's next store takes the slow path, says it hit code, and makes the copy stale. */
+	assert_int_equal(access_store(vm->harts[1], va, 8, 0x5678, &ti), 1);
+	assert_int_not_equal(atomic_load(&vm->code_gen[ppn]), vm->harts[0]->dcache[ppn]->gen);
+	vm_destroy(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_assembler_vectors),
 	    cmocka_unit_test(test_illegal),
 	    cmocka_unit_test(test_x0_sink),
+	    cmocka_unit_test(test_cache_bounded),
+	    cmocka_unit_test(test_code_page_drops_write_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
