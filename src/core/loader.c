@@ -10,8 +10,8 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,10 +155,32 @@ int loader_load_raw_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 	return 0;
 }
 
+/*
+ * Reads exactly len bytes at offset 0 into buf. A file that shrank meanwhile is an error
+ * (-EIO), not a SIGBUS as it would be through a mapping; 0 or -errno.
+ */
+static int read_whole(int fd, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, buf + done, len - done, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
 int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t msglen)
 {
 	struct stat st;
-	void *p;
+	uint8_t *p = NULL;
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -179,10 +201,22 @@ int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t 
 		err = fail(-ENOEXEC, msg, msglen, "%s: file is empty", path);
 		goto out;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		fail(err, msg, msglen, "%s: %s", path, strerror(-err));
+	/* Nothing bigger than the largest guest RAM can be loaded: do not even allocate it. */
+	if ((uint64_t)st.st_size > VM_RAM_MAX) {
+		err = fail(-EFBIG, msg, msglen, "%s: file too big (%" PRIu64 " bytes)", path,
+			   (uint64_t)st.st_size);
+		goto out;
+	}
+	p = malloc((size_t)st.st_size);
+	if (!p) {
+		err = fail(-ENOMEM, msg, msglen, "%s: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	err = read_whole(fd, p, (size_t)st.st_size);
+	if (err) {
+		fail(err, msg, msglen, "%s: %s", path,
+		     err == -EIO ? "file shrank while being read" : strerror(-err));
+		free(p);
 		goto out;
 	}
 	fm->data = p;
@@ -194,7 +228,9 @@ out:
 
 void loader_file_unmap(struct loader_file *fm)
 {
-	munmap((void *)fm->data, fm->len);
+	free((void *)fm->data);
+	fm->data = NULL;
+	fm->len = 0;
 }
 
 /* Prefixes a loader message with the file name so the user knows which image is bad. */

@@ -88,6 +88,9 @@ void net_backend_kick(struct net_backend *be);
 /** Sends a frame to the network; only on the I/O thread (from a client callback). */
 int net_backend_send(struct net_backend *be, const uint8_t *frame, size_t len);
 
+/** Stops and joins the I/O thread (no client callback runs after it); NULL is fine. */
+void net_backend_stop(struct net_backend *be);
+
 /** Stops the I/O thread and frees the backend; NULL is fine. */
 void net_backend_destroy(struct net_backend *be);
 

@@ -141,16 +141,21 @@ int net_backend_start(struct net_backend *be, const struct net_client *client)
 	return 0;
 }
 
+void net_backend_stop(struct net_backend *be)
+{
+	if (!be || !be->started)
+		return;
+	atomic_store(&be->stop, true);
+	net_backend_kick(be);
+	pthread_join(be->thread, NULL);
+	be->started = false;
+}
+
 void net_backend_destroy(struct net_backend *be)
 {
 	if (!be)
 		return;
-	if (be->started) {
-		atomic_store(&be->stop, true);
-		net_backend_kick(be);
-		pthread_join(be->thread, NULL);
-		be->started = false;
-	}
+	net_backend_stop(be);
 	if (be->kick_fd >= 0)
 		close(be->kick_fd);
 	free(be->ps.fds);

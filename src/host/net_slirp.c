@@ -4,6 +4,10 @@
  * host at 10.0.2.2, a DNS forwarder at 10.0.2.3 and DHCP handing out 10.0.2.15 (the addresses
  * of QEMU's -netdev user, so guest setups carry over). No privileges are needed. All slirp
  * calls happen on the backend's I/O thread, except slirp_new/slirp_add_hostfwd before it runs.
+ *
+ * The guest is hostile by assumption, so two defaults differ from QEMU's: 10.0.2.2 does not
+ * lead to the host's loopback services (host-loopback=on restores it), and a hostfwd without
+ * a host address listens on 127.0.0.1 only, not on every interface.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +27,8 @@
 #define SLIRP_HOST "10.0.2.2"
 #define SLIRP_DNS "10.0.2.3"
 #define SLIRP_DHCP_START "10.0.2.15"
+/* Where a hostfwd listens when the spec names no host address. */
+#define SLIRP_HOSTFWD_ADDR "127.0.0.1"
 
 /* How many guest-error messages to print before going quiet (the guest controls them). */
 #define SLIRP_GUEST_ERROR_MAX 10
@@ -39,6 +45,7 @@ struct net_slirp {
 	Slirp *slirp;
 	struct slirp_timer *timers;
 	unsigned guest_errors;
+	bool host_loopback; /* host-loopback=on: the guest may reach the host's 127.0.0.1 */
 };
 
 static struct net_slirp *to_slirp(struct net_backend *be)
@@ -226,10 +233,41 @@ static void net_slirp_dispatch(struct net_backend *be, const struct net_pollset 
 	net_slirp_run_timers(s);
 }
 
+/*
+ * True for an IPv4 packet that could reach the host's loopback: to 127.0.0.0/8 or 0.0.0.0/8,
+ * or to the DNS alias 10.0.2.3 on a port other than 53. libslirp's disable_host_loopback only
+ * covers 10.0.2.2; a guest naming a loopback address itself would otherwise have slirp
+ * connect() to it on the host (0.0.0.0 reaches the loopback too, RFC 1122 3.2.1.3), and 10.0.2.3
+ * leads to the host's resolver, which may live on loopback (systemd-resolved's 127.0.0.53).
+ */
+static bool to_host_loopback(const uint8_t *frame, size_t len)
+{
+	static const uint8_t dns[4] = {10, 0, 2, 3};
+	const uint8_t *ip = frame + 14;
+	size_t ihl;
+
+	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || (ip[0] >> 4) != 4)
+		return false;
+	if (ip[16] == 127 || ip[16] == 0)
+		return true;
+	if (memcmp(ip + 16, dns, 4) || (ip[9] != 6 && ip[9] != 17))
+		return false;
+	/* TCP or UDP to the DNS alias: only port 53, only in unfragmented packets (RFC 791). */
+	ihl = (size_t)(ip[0] & 15) * 4;
+	if (ihl < 20 || len < 14 + ihl + 4 || (ip[6] & 0x3f) || ip[7])
+		return true;
+	return ip[ihl + 2] != 0 || ip[ihl + 3] != 53;
+}
+
 static int net_slirp_send(struct net_backend *be, const uint8_t *frame, size_t len)
 {
+	struct net_slirp *s = to_slirp(be);
+
+	/* Dropped like a firewall would: the guest sees no answer (as for 10.0.2.2). */
+	if (!s->host_loopback && to_host_loopback(frame, len))
+		return 0;
 	/* slirp_input may answer at once (ARP, DHCP): that reaches client->receive re-entrantly. */
-	slirp_input(to_slirp(be)->slirp, frame, (int)len);
+	slirp_input(s->slirp, frame, (int)len);
 	return 0;
 }
 
@@ -287,7 +325,8 @@ static int parse_addr_port(char *s, const char *dflt, struct in_addr *addr, int 
 
 /*
  * Adds one forward "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport" (QEMU's hostfwd
- * syntax); the host address defaults to any, the guest one to the DHCP address.
+ * syntax); the host address defaults to 127.0.0.1 (give 0.0.0.0 for every interface), the
+ * guest one to the DHCP address.
  */
 static int net_slirp_hostfwd(struct net_slirp *s, char *fwd, char *msg, size_t msglen)
 {
@@ -305,7 +344,7 @@ static int net_slirp_hostfwd(struct net_slirp *s, char *fwd, char *msg, size_t m
 		udp = 1;
 	else
 		goto bad;
-	if (parse_addr_port(colon + 1, "0.0.0.0", &haddr, &hport) ||
+	if (parse_addr_port(colon + 1, SLIRP_HOSTFWD_ADDR, &haddr, &hport) ||
 	    parse_addr_port(dash + 1, SLIRP_DHCP_START, &gaddr, &gport))
 		goto bad;
 	inet_pton(AF_INET, SLIRP_NET, &net);
@@ -329,8 +368,13 @@ bad:
 	return -EINVAL;
 }
 
-/* Applies the comma-separated options after "user"; 0 or -errno + msg. */
-static int net_slirp_options(struct net_slirp *s, const char *opts, char *msg, size_t msglen)
+/*
+ * Applies the comma-separated options after "user". Before slirp exists (s->slirp NULL) it
+ * checks them all and fills in cfg (host-loopback=on|off); afterwards it adds the hostfwds.
+ * 0 or -errno + msg.
+ */
+static int net_slirp_options(struct net_slirp *s, SlirpConfig *cfg, const char *opts, char *msg,
+			     size_t msglen)
 {
 	char *copy = strdup(opts), *save = NULL;
 	int err = 0;
@@ -339,10 +383,16 @@ static int net_slirp_options(struct net_slirp *s, const char *opts, char *msg, s
 		return -ENOMEM;
 	for (char *o = strtok_r(copy, ",", &save); o && !err; o = strtok_r(NULL, ",", &save)) {
 		if (strncmp(o, "hostfwd=", 8) == 0) {
-			err = net_slirp_hostfwd(s, o + 8, msg, msglen);
+			if (s->slirp)
+				err = net_slirp_hostfwd(s, o + 8, msg, msglen);
+		} else if (strcmp(o, "host-loopback=on") == 0 ||
+			   strcmp(o, "host-loopback=off") == 0) {
+			cfg->disable_host_loopback = strcmp(o + 14, "on") != 0;
 		} else {
 			snprintf(msg, msglen,
-				 "unknown user network option '%s' (expected hostfwd=)", o);
+				 "unknown user network option '%s' (expected hostfwd= or "
+				 "host-loopback=on|off)",
+				 o);
 			err = -EINVAL;
 		}
 	}
@@ -352,7 +402,8 @@ static int net_slirp_options(struct net_slirp *s, const char *opts, char *msg, s
 
 int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t msglen)
 {
-	SlirpConfig cfg = {.version = 4, .in_enabled = true};
+	/* Version 1 has disable_host_loopback: the guest gets no way to the host's 127.0.0.1. */
+	SlirpConfig cfg = {.version = 4, .in_enabled = true, .disable_host_loopback = true};
 	struct net_slirp *s;
 	int err;
 
@@ -370,12 +421,16 @@ int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t
 	inet_pton(AF_INET, SLIRP_HOST, &cfg.vhost);
 	inet_pton(AF_INET, SLIRP_DHCP_START, &cfg.vdhcp_start);
 	inet_pton(AF_INET, SLIRP_DNS, &cfg.vnameserver);
+	err = net_slirp_options(s, &cfg, opts, msg, msglen);
+	if (err)
+		goto out;
+	s->host_loopback = !cfg.disable_host_loopback;
 	s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
 	if (!s->slirp) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = net_slirp_options(s, opts, msg, msglen);
+	err = net_slirp_options(s, &cfg, opts, msg, msglen);
 	if (err)
 		goto out;
 	*out = &s->be;

@@ -47,10 +47,18 @@
 #define SECTOR_SHIFT 9
 #define SECTOR_SIZE (1u << SECTOR_SHIFT)
 #define BLK_QUEUE_SIZE 256u
-#define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)   /* the header and the status take one each */
-#define BLK_MAX_DISCARD_SECTORS (1u << 22) /* 2 GiB per segment */
+#define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2) /* the header and the status take one each */
+/*
+ * Work per discard / write-zeroes request is bounded (the guest learns the limits from the
+ * config space, 5.2.4): at most this many sectors in all its segments together, so that a
+ * reset never waits long for one (write-zeroes may fall back to plain writes).
+ */
+#define BLK_MAX_DISCARD_SECTORS (1u << 21)  /* 1 GiB: punching holes is cheap */
+#define BLK_MAX_WRITE_ZEROES_SECTORS 32768u /* 16 MiB: may be written out */
 #define BLK_MAX_DISCARD_SEG 16u
-#define BLK_BATCH 16u /* interrupt at least this often in a long batch */
+#define BLK_CHUNK (1u << 20) /* reads and writes go in pieces this big, checking for a reset */
+#define BLK_BATCH 16u	     /* interrupt at least this often in a long batch */
+#define BLK_BUDGET 256u	     /* requests per wake-up; then the thread re-kicks itself */
 
 /* Device configuration layout (5.2.4), little-endian. */
 struct virtio_blk_config {
@@ -130,6 +138,12 @@ static unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uin
 	return k;
 }
 
+/* True when the request being done was voided by a reset or a queue re-enable. */
+static bool blk_cancelled(struct virtio_blk *b)
+{
+	return virtq_req_cancelled(&b->vd, 0, &b->req);
+}
+
 /* preadv/pwritev the whole of iov[0..n) at pos, going on after short transfers; 0 or -errno. */
 static int blk_rw(int fd, struct iovec *iov, unsigned n, uint64_t pos, bool write)
 {
@@ -169,7 +183,7 @@ static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *
 			  uint32_t *written)
 {
 	struct virtq_req *req = &b->req;
-	uint64_t len = write ? req->out_len - sizeof(*h) : req->in_len - 1;
+	uint64_t len = write ? req->out_len - sizeof(*h) : req->in_len - 1, done, piece;
 	unsigned n;
 	int err;
 
@@ -177,29 +191,39 @@ static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *
 		return VIRTIO_BLK_S_IOERR;
 	if (write && b->read_only)
 		return VIRTIO_BLK_S_IOERR;
-	if (!len)
-		return VIRTIO_BLK_S_OK;
-	if (write)
-		n = iov_slice(req->iov, req->nout, sizeof(*h), len, b->iov);
-	else
-		n = iov_slice(req->iov + req->nout, req->nin, 0, len, b->iov);
-	err = blk_rw(b->fd, b->iov, n, h->sector << SECTOR_SHIFT, write);
-	if (err)
-		return VIRTIO_BLK_S_IOERR;
+	/* A chain may carry 256 MiB: go in chunks so a reset (Status 0) need not wait for all. */
+	for (done = 0; done < len; done += piece) {
+		piece = len - done < BLK_CHUNK ? len - done : BLK_CHUNK;
+		if (done && blk_cancelled(b))
+			return VIRTIO_BLK_S_IOERR; /* never published: the push is dropped */
+		if (write)
+			n = iov_slice(req->iov, req->nout, sizeof(*h) + done, piece, b->iov);
+		else
+			n = iov_slice(req->iov + req->nout, req->nin, done, piece, b->iov);
+		err = blk_rw(b->fd, b->iov, n, (h->sector << SECTOR_SHIFT) + done, write);
+		if (err)
+			return VIRTIO_BLK_S_IOERR;
+	}
 	if (!write)
 		*written = (uint32_t)len;
 	return VIRTIO_BLK_S_OK;
 }
 
-/* Writes len zero bytes at pos with ordinary writes (when fallocate cannot); 0 or -errno. */
-static int blk_write_zeroes_slow(int fd, uint64_t pos, uint64_t len)
+/*
+ * Writes len zero bytes at pos with ordinary writes (when fallocate cannot); 0, -ECANCELED
+ * after a reset, or -errno.
+ */
+static int blk_write_zeroes_slow(struct virtio_blk *b, uint64_t pos, uint64_t len)
 {
 	static const uint8_t zero[64 << 10];
 
 	while (len) {
 		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
-		ssize_t r = pwrite(fd, zero, n, (off_t)pos);
+		ssize_t r;
 
+		if (blk_cancelled(b))
+			return -ECANCELED;
+		r = pwrite(b->fd, zero, n, (off_t)pos);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -210,20 +234,12 @@ static int blk_write_zeroes_slow(int fd, uint64_t pos, uint64_t len)
 	return 0;
 }
 
-/* One discard or write-zeroes segment (5.2.6.2); returns a status. */
-static uint8_t blk_zero_seg(struct virtio_blk *b, const struct virtio_blk_discard_wz *s,
+/* One discard or write-zeroes segment (5.2.6.2), its range checked; returns a status. */
+static uint8_t blk_zero_seg(struct virtio_blk *b, uint64_t sector, uint32_t num, uint32_t flags,
 			    bool discard)
 {
-	uint64_t sector = le64toh(s->sector), pos, len;
-	uint32_t num = le32toh(s->num_sectors), flags = le32toh(s->flags);
+	uint64_t pos = sector << SECTOR_SHIFT, len = (uint64_t)num << SECTOR_SHIFT;
 
-	/* Unknown flags, or unmap on a discard: UNSUPP (5.2.6.2 device requirements). */
-	if ((flags & ~VIRTIO_BLK_WZ_F_UNMAP) || (discard && flags))
-		return VIRTIO_BLK_S_UNSUPP;
-	if (num > BLK_MAX_DISCARD_SECTORS || !blk_range_ok(b, sector, num))
-		return VIRTIO_BLK_S_IOERR;
-	pos = sector << SECTOR_SHIFT;
-	len = (uint64_t)num << SECTOR_SHIFT;
 	if (!len)
 		return VIRTIO_BLK_S_OK;
 	if (discard) {
@@ -238,25 +254,44 @@ static uint8_t blk_zero_seg(struct virtio_blk *b, const struct virtio_blk_discar
 		    FALLOC_FL_KEEP_SIZE,
 		(off_t)pos, (off_t)len) == 0)
 		return VIRTIO_BLK_S_OK;
-	return blk_write_zeroes_slow(b->fd, pos, len) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	return blk_write_zeroes_slow(b, pos, len) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
-/* T_DISCARD / T_WRITE_ZEROES: the readable part after the header holds the segments. */
+/*
+ * T_DISCARD / T_WRITE_ZEROES: the readable part after the header holds the segments. All are
+ * checked before any is done; together they may cover at most max_discard_sectors or
+ * max_write_zeroes_sectors (5.2.4), which bounds the work of one request.
+ */
 static uint8_t blk_zero_req(struct virtio_blk *b, bool discard)
 {
 	struct virtq_req *req = &b->req;
-	uint64_t len = req->out_len - sizeof(struct virtio_blk_outhdr);
-	struct virtio_blk_discard_wz s;
+	uint64_t len = req->out_len - sizeof(struct virtio_blk_outhdr), total = 0;
+	uint64_t max = discard ? BLK_MAX_DISCARD_SECTORS : BLK_MAX_WRITE_ZEROES_SECTORS;
+	struct virtio_blk_discard_wz seg[BLK_MAX_DISCARD_SEG];
+	unsigned nseg;
 	uint8_t st = VIRTIO_BLK_S_OK;
 
 	if (b->read_only)
 		return VIRTIO_BLK_S_IOERR;
-	if (!len || len % sizeof(s) || len / sizeof(s) > BLK_MAX_DISCARD_SEG)
+	if (!len || len % sizeof(seg[0]) || len / sizeof(seg[0]) > BLK_MAX_DISCARD_SEG)
 		return VIRTIO_BLK_S_UNSUPP;
-	for (uint64_t i = 0; i < len / sizeof(s) && st == VIRTIO_BLK_S_OK; i++) {
-		virtq_req_read(req, sizeof(struct virtio_blk_outhdr) + i * sizeof(s), &s,
-			       sizeof(s));
-		st = blk_zero_seg(b, &s, discard);
+	nseg = (unsigned)(len / sizeof(seg[0]));
+	virtq_req_read(req, sizeof(struct virtio_blk_outhdr), seg, len);
+	for (unsigned i = 0; i < nseg; i++) {
+		uint32_t flags = le32toh(seg[i].flags), num = le32toh(seg[i].num_sectors);
+
+		/* Unknown flags, or unmap on a discard: UNSUPP (5.2.6.2 device requirements). */
+		if ((flags & ~VIRTIO_BLK_WZ_F_UNMAP) || (discard && flags))
+			return VIRTIO_BLK_S_UNSUPP;
+		total += num;
+		if (total > max || !blk_range_ok(b, le64toh(seg[i].sector), num))
+			return VIRTIO_BLK_S_IOERR;
+	}
+	for (unsigned i = 0; i < nseg && st == VIRTIO_BLK_S_OK; i++) {
+		if (i && blk_cancelled(b))
+			return VIRTIO_BLK_S_IOERR;
+		st = blk_zero_seg(b, le64toh(seg[i].sector), le32toh(seg[i].num_sectors),
+				  le32toh(seg[i].flags), discard);
 	}
 	return st;
 }
@@ -300,23 +335,34 @@ static uint32_t blk_handle(struct virtio_blk *b)
 	return data + 1; /* data never exceeds in_len - 1 */
 }
 
-/* The I/O thread's work: drain the queue, then re-arm notifications (2.7.10). */
+/*
+ * The I/O thread's work: drain the queue, then re-arm notifications (2.7.10). After
+ * BLK_BUDGET requests or VIRTQ_DRAIN_ROUNDS re-arms it yields and kicks itself, so io_lock is
+ * let go now and then however fast the driver posts.
+ */
 static void blk_work(void *opaque)
 {
 	struct virtio_blk *b = opaque;
-	unsigned done = 0;
-	int r;
+	unsigned done = 0, rounds = 0;
+	bool again = false;
+	int r = 0;
 
 	pthread_mutex_lock(&b->io_lock);
 	do {
-		while ((r = virtq_pop(&b->vd, 0, &b->req)) > 0) {
+		while (done < BLK_BUDGET && (r = virtq_pop(&b->vd, 0, &b->req)) > 0) {
 			virtq_push(&b->vd, 0, &b->req, blk_handle(b));
 			if (++done % BLK_BATCH == 0)
 				virtq_notify(&b->vd, 0);
 		}
 		virtq_notify(&b->vd, 0);
+		if (done >= BLK_BUDGET || ++rounds > VIRTQ_DRAIN_ROUNDS) {
+			again = true;
+			break;
+		}
 	} while (r == 0 && virtq_enable_notify(&b->vd, 0));
 	pthread_mutex_unlock(&b->io_lock);
+	if (again)
+		iothread_kick(b->io);
 }
 
 static void blk_queue_notify(struct virtio_dev *vd, unsigned q)
@@ -339,11 +385,19 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 	memcpy(buf, (const uint8_t *)&to_blk(vd)->cfg + off, len);
 }
 
-static void blk_destroy(struct virtio_dev *vd)
+static void blk_stop(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
 
 	iothread_stop(b->io);
+	b->io = NULL;
+}
+
+static void blk_destroy(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	iothread_stop(b->io); /* NULL after blk_stop */
 	pthread_mutex_destroy(&b->io_lock);
 	close(b->fd);
 	free(b);
@@ -433,7 +487,7 @@ static void blk_fill_config(struct virtio_blk *b, const char *path)
 	c->max_discard_sectors = htole32(BLK_MAX_DISCARD_SECTORS);
 	c->max_discard_seg = htole32(BLK_MAX_DISCARD_SEG);
 	c->discard_sector_alignment = htole32(8); /* 4 KiB: the host file system's block */
-	c->max_write_zeroes_sectors = htole32(BLK_MAX_DISCARD_SECTORS);
+	c->max_write_zeroes_sectors = htole32(BLK_MAX_WRITE_ZEROES_SECTORS);
 	c->max_write_zeroes_seg = htole32(BLK_MAX_DISCARD_SEG);
 	c->write_zeroes_may_unmap = 1;
 }
@@ -465,6 +519,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	    .config_read = blk_config_read,
 	    .queue_notify = blk_queue_notify,
 	    .reset = blk_reset,
+	    .stop = blk_stop,
 	    .destroy = blk_destroy,
 	};
 	b->vd.ops = &b->ops;

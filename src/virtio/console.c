@@ -6,6 +6,8 @@
  * buffer that waits while the guest has posted no receive buffers.
  */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +19,13 @@
 #define CONS_TX 1u /* transmitq (port 0) */
 #define CONS_QUEUE_SIZE 64u
 #define CONS_BUF 4096u
+/*
+ * Output waits for out_fd in slices of CONS_WAIT_MS, looking for a reset or a stop in
+ * between, and then writes at most PIPE_BUF bytes: POLLOUT on a pipe promises that much room
+ * (pipe(7)), so a host that reads nothing holds the request but never the I/O thread.
+ */
+#define CONS_WAIT_MS 50
+#define CONS_WRITE_MAX PIPE_BUF
 
 /* struct virtio_console_config (5.3.4): cols, rows, max_nr_ports, emerg_wr. */
 #define CONS_CONFIG_SIZE 12u
@@ -25,6 +34,7 @@ struct virtio_console {
 	struct virtio_dev vd; /* first: ops callbacks get &vd */
 	int in_fd, out_fd;
 	bool in_eof;
+	_Atomic bool stopping; /* the VM is going down: give up waiting for out_fd */
 	struct iothread *io;
 	pthread_mutex_t io_lock;  /* held by the I/O thread while it works on the queues */
 	pthread_mutex_t buf_lock; /* the input buffer */
@@ -52,7 +62,28 @@ static size_t cons_buf_put(struct virtio_console *c, const uint8_t *p, size_t n)
 	return done;
 }
 
-/* Writes the whole readable part of a transmit request to out_fd (output is never dropped). */
+/* Waits until out_fd takes output; false if the request was cancelled or the device stops. */
+static bool cons_tx_wait(struct virtio_console *c)
+{
+	struct pollfd p = {.fd = c->out_fd, .events = POLLOUT};
+
+	for (;;) {
+		int r;
+
+		if (atomic_load(&c->stopping) || virtq_req_cancelled(&c->vd, CONS_TX, &c->req))
+			return false;
+		r = poll(&p, 1, CONS_WAIT_MS);
+		if (r > 0)
+			return true; /* writable, or an error the write will report */
+		if (r < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/*
+ * Writes the whole readable part of a transmit request to out_fd: output is not dropped while
+ * the host side lives, but a reset or a stop ends the wait (cons_tx_wait).
+ */
 static void cons_tx_one(struct virtio_console *c)
 {
 	for (unsigned i = 0; i < c->req.nout; i++) {
@@ -60,9 +91,13 @@ static void cons_tx_one(struct virtio_console *c)
 		size_t left = c->req.iov[i].iov_len;
 
 		while (left) {
-			ssize_t n = write(c->out_fd, p, left);
+			ssize_t n;
 
-			if (n < 0 && errno == EINTR)
+			if (!cons_tx_wait(c))
+				return;
+			n = write(c->out_fd, p, left < CONS_WRITE_MAX ? left : CONS_WRITE_MAX);
+			/* EAGAIN: a non-blocking out_fd filled up again; wait once more. */
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0)
 				return; /* the host side is gone: the guest's output goes nowhere */
@@ -72,8 +107,10 @@ static void cons_tx_one(struct virtio_console *c)
 	}
 }
 
+/* Sends what the driver queued; after VIRTQ_DRAIN_ROUNDS re-arms it yields and re-kicks. */
 static void cons_tx(struct virtio_console *c)
 {
+	unsigned rounds = 0;
 	int r;
 
 	do {
@@ -82,6 +119,10 @@ static void cons_tx(struct virtio_console *c)
 			virtq_push(&c->vd, CONS_TX, &c->req, 0);
 		}
 		virtq_notify(&c->vd, CONS_TX);
+		if (++rounds > VIRTQ_DRAIN_ROUNDS) {
+			iothread_kick(c->io);
+			break;
+		}
 	} while (r == 0 && virtq_enable_notify(&c->vd, CONS_TX));
 }
 
@@ -161,7 +202,8 @@ size_t virtio_console_input(struct virtio_dev *vd, const uint8_t *buf, size_t le
 	struct virtio_console *c = to_cons(vd);
 	size_t n = cons_buf_put(c, buf, len);
 
-	if (n)
+	/* Callers stop giving input before vm_destroy; this only covers a late straggler. */
+	if (n && !atomic_load(&c->stopping))
 		iothread_kick(c->io);
 	return n;
 }
@@ -188,11 +230,20 @@ static void cons_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uin
 	memset(buf, 0, len);
 }
 
+static void cons_stop(struct virtio_dev *vd)
+{
+	struct virtio_console *c = to_cons(vd);
+
+	atomic_store(&c->stopping, true);
+	iothread_stop(c->io);
+	c->io = NULL;
+}
+
 static void cons_destroy(struct virtio_dev *vd)
 {
 	struct virtio_console *c = to_cons(vd);
 
-	iothread_stop(c->io);
+	iothread_stop(c->io); /* NULL after cons_stop */
 	pthread_mutex_destroy(&c->io_lock);
 	pthread_mutex_destroy(&c->buf_lock);
 	free(c);
@@ -207,6 +258,7 @@ static const struct virtio_dev_ops cons_ops = {
     .config_read = cons_config_read,
     .queue_notify = cons_queue_notify,
     .reset = cons_reset,
+    .stop = cons_stop,
     .destroy = cons_destroy,
 };
 

@@ -84,31 +84,68 @@ void virtio_config_changed(struct virtio_dev *vd)
 	virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_CONFIG);
 }
 
+/*
+ * Sets DEVICE_NEEDS_RESET; returns true when the driver must now get a configuration change
+ * notification: 2.1.2 requires one once DRIVER_OK is set. vd->lock held.
+ */
+static bool needs_reset_locked(struct virtio_dev *vd)
+{
+	bool tell = !(vd->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
+		    (vd->status & VIRTIO_STATUS_DRIVER_OK);
+
+	vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	return tell;
+}
+
 void virtio_dev_needs_reset(struct virtio_dev *vd)
 {
 	bool tell;
 
-	/* 2.1.2: set DEVICE_NEEDS_RESET and send a configuration change notification. */
 	pthread_mutex_lock(&vd->lock);
-	tell = !(vd->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) &&
-	       (vd->status & VIRTIO_STATUS_DRIVER_OK);
-	vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	tell = needs_reset_locked(vd);
 	pthread_mutex_unlock(&vd->lock);
 	if (tell)
 		virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_CONFIG);
 }
 
-/* Status 0 (4.2.2.1): quiesce the device, then return every register to its initial value. */
+/* Clears the transport's registers and queues; queue generations go on. vd->lock held. */
+static void virtio_clear(struct virtio_dev *vd)
+{
+	vd->status = 0;
+	vd->driver_features = vd->features = 0;
+	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = 0;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		uint32_t gen = vd->vq[q].gen;
+
+		memset(&vd->vq[q], 0, sizeof(vd->vq[q]));
+		vd->vq[q].gen = gen + 1;
+	}
+}
+
+/*
+ * Status 0 (4.2.2.1). The queues die first, under vd->lock: from then on virtq_pop takes
+ * nothing, virtq_push drops what was popped before, and a long request sees itself cancelled
+ * (virtq_req_cancelled). Only then does ops->reset wait for the request in flight, so the
+ * device cannot start a new chain in between; last, every register returns to its initial
+ * value. Driver writes racing with the reset are ignored until it is done.
+ */
 static void virtio_reset(struct virtio_dev *vd)
 {
+	pthread_mutex_lock(&vd->lock);
+	vd->resetting++;
+	atomic_fetch_add(&vd->reset_gen, 1);
+	vd->status &= ~VIRTIO_STATUS_DRIVER_OK;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		vd->vq[q].ready = false;
+		vd->vq[q].gen++;
+	}
+	pthread_mutex_unlock(&vd->lock);
 	if (vd->ops->reset)
 		vd->ops->reset(vd);
 	pthread_mutex_lock(&vd->lock);
 	atomic_fetch_add(&vd->reset_gen, 1);
-	vd->status = 0;
-	vd->driver_features = vd->features = 0;
-	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = 0;
-	memset(vd->vq, 0, sizeof(vd->vq));
+	virtio_clear(vd);
+	vd->resetting--;
 	pthread_mutex_unlock(&vd->lock);
 	virtio_irq_ack(vd, ~0u);
 }
@@ -132,11 +169,15 @@ static int queue_enable(struct virtio_dev *vd, struct virtq *vq)
 	vq->signalled_used = 0;
 	vq->signalled_valid = false;
 	vq->ready = true;
+	vq->gen++; /* requests popped from the old rings must not land in these (virtq_push) */
 	return 0;
 }
 
-/* Driver writes Status (2.1, 3.1.1); returns the queues to kick on DRIVER_OK. Locked. */
-static uint32_t status_write(struct virtio_dev *vd, uint32_t val)
+/*
+ * Driver writes Status (2.1, 3.1.1); returns the queues to kick on DRIVER_OK, *tell whether to
+ * send a configuration change notification. Locked.
+ */
+static uint32_t status_write(struct virtio_dev *vd, uint32_t val, bool *tell)
 {
 	uint32_t old = vd->status, kick = 0;
 
@@ -152,12 +193,25 @@ static uint32_t status_write(struct virtio_dev *vd, uint32_t val)
 			vd->features = f;
 	}
 	if ((val & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
-		for (unsigned q = 0; q < vd->ops->num_queues; q++) {
-			if (vd->vq[q].ready)
-				kick |= 1u << q;
+		if (!((val | old) & VIRTIO_STATUS_FEATURES_OK)) {
+			/*
+			 * DRIVER_OK without FEATURES_OK breaks 3.1.1: no features were agreed,
+			 * so the device cannot run. Like a failed FEATURES_OK, the bit does
+			 * not stick, and NEEDS_RESET tells the driver to start over.
+			 */
+			val &= ~VIRTIO_STATUS_DRIVER_OK;
+			vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+		} else if (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET) {
+			/* An error before DRIVER_OK (a bad queue): 2.1.2 says tell it now. */
+			*tell = true;
+		} else {
+			for (unsigned q = 0; q < vd->ops->num_queues; q++) {
+				if (vd->vq[q].ready)
+					kick |= 1u << q;
+			}
 		}
 	}
-	vd->status = val | old;
+	vd->status |= val;
 	return kick;
 }
 
@@ -258,23 +312,28 @@ static int virtio_mmio_read(void *opaque, uint64_t off, unsigned size, uint64_t 
 	return 0;
 }
 
-/* Writes to the selected queue's registers; ignored while the queue is live. Locked. */
-static void queue_reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
+/*
+ * Writes to the selected queue's registers; ignored while the queue is live. Returns true
+ * when a configuration change notification is due (2.1.2). Locked.
+ */
+static bool queue_reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
 {
 	struct virtq *vq;
 
 	if (vd->queue_sel >= vd->ops->num_queues)
-		return;
+		return false;
 	vq = &vd->vq[vd->queue_sel];
 	if (off == VIRTIO_MMIO_QUEUE_READY) {
-		if (!val)
+		if (!val && vq->ready) {
 			vq->ready = false;
-		else if (!vq->ready && queue_enable(vd, vq))
-			vd->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-		return;
+			vq->gen++; /* what the device popped from it is void */
+		} else if (val && !vq->ready && queue_enable(vd, vq)) {
+			return needs_reset_locked(vd);
+		}
+		return false;
 	}
 	if (vq->ready)
-		return;
+		return false;
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
 		vq->size = val > 0xffff ? 0 : (uint16_t)val; /* checked at QueueReady */
@@ -298,11 +357,18 @@ static void queue_reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
 		vq->used_gpa = (vq->used_gpa & 0xffffffffull) | (uint64_t)val << 32;
 		break;
 	}
+	return false;
 }
 
-/* Locked register writes; returns a mask of queues to kick. */
-static uint32_t reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
+/*
+ * Locked register writes; returns a mask of queues to kick, *tell whether a configuration
+ * change notification is due.
+ */
+static uint32_t reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val, bool *tell)
 {
+	/* A reset is in progress on another vCPU: its end state wins (4.2.2.1). */
+	if (vd->resetting)
+		return 0;
 	switch (off) {
 	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
 		vd->dev_features_sel = val;
@@ -323,9 +389,9 @@ static uint32_t reg_write(struct virtio_dev *vd, uint64_t off, uint32_t val)
 		vd->queue_sel = val;
 		break;
 	case VIRTIO_MMIO_STATUS:
-		return status_write(vd, val);
+		return status_write(vd, val, tell);
 	default:
-		queue_reg_write(vd, off, val);
+		*tell = queue_reg_write(vd, off, val);
 	}
 	return 0;
 }
@@ -341,6 +407,7 @@ static int virtio_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t
 {
 	struct virtio_mmio *m = opaque;
 	struct virtio_dev *vd = m->dev;
+	bool tell = false;
 	uint32_t kick;
 
 	if (!vd)
@@ -368,8 +435,10 @@ static int virtio_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t
 		break;
 	}
 	pthread_mutex_lock(&vd->lock);
-	kick = reg_write(vd, off, (uint32_t)val);
+	kick = reg_write(vd, off, (uint32_t)val, &tell);
 	pthread_mutex_unlock(&vd->lock);
+	if (tell)
+		virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_CONFIG);
 	for (unsigned q = 0; kick; q++, kick >>= 1) {
 		if (kick & 1)
 			vd->ops->queue_notify(vd, q);
@@ -383,8 +452,13 @@ static void virtio_mmio_destroy(void *opaque)
 	struct virtio_dev *vd = m->dev;
 
 	if (vd) {
-		if (vd->ops->reset)
-			vd->ops->reset(vd);
+		/*
+		 * Quiesce, then stop the device's threads: until they are joined a kick or a
+		 * backend frame can still take vd->lock and irq_lock, so those go last.
+		 */
+		virtio_reset(vd);
+		if (vd->ops->stop)
+			vd->ops->stop(vd);
 		pthread_mutex_destroy(&vd->lock);
 		pthread_mutex_destroy(&vd->irq_lock);
 		if (vd->ops->destroy)
@@ -462,6 +536,7 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot)
 	vd->isr = vd->status = vd->config_gen = 0;
 	vd->driver_features = vd->features = 0;
 	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = 0;
+	vd->resetting = 0;
 	atomic_init(&vd->reset_gen, 0);
 	memset(vd->vq, 0, sizeof(vd->vq));
 	if (pthread_mutex_init(&vd->lock, NULL))

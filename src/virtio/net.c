@@ -114,12 +114,17 @@ static void virtio_net_reset(struct virtio_dev *vd)
 	pthread_mutex_unlock(&n->io_lock);
 }
 
+static void virtio_net_stop(struct virtio_dev *vd)
+{
+	/* Joins the backend's I/O thread: no frame or kick reaches the device after this. */
+	net_backend_stop(to_net(vd)->be);
+}
+
 static void virtio_net_destroy(struct virtio_dev *vd)
 {
 	struct virtio_net *n = to_net(vd);
 
-	/* Joins the I/O thread first, so nothing below races with it. */
-	net_backend_destroy(n->be);
+	net_backend_destroy(n->be); /* its thread is stopped already (virtio_net_stop) */
 	net_pending_drop_all(n);
 	pthread_mutex_destroy(&n->io_lock);
 	free(n);
@@ -276,14 +281,18 @@ static long net_tx_frame(struct virtio_net *n, const struct virtq_req *req)
 static void net_tx_drain(struct virtio_net *n)
 {
 	struct virtq_req *req = &n->tx_req;
-	unsigned done = 0;
+	unsigned done = 0, rounds = 0;
 
 	for (;;) {
 		long len;
 		int r = virtq_pop(&n->vd, VIRTIO_NET_TXQ, req);
 
-		if (r == 0 && virtq_enable_notify(&n->vd, VIRTIO_NET_TXQ))
-			continue;
+		if (r == 0 && virtq_enable_notify(&n->vd, VIRTIO_NET_TXQ)) {
+			if (++rounds <= VIRTQ_DRAIN_ROUNDS)
+				continue;
+			net_backend_kick(n->be); /* yield; come back on the next round */
+			break;
+		}
 		if (r <= 0)
 			break;
 		len = net_tx_frame(n, req);
@@ -326,6 +335,7 @@ static const struct virtio_dev_ops virtio_net_ops = {
     .config_read = virtio_net_config_read,
     .queue_notify = virtio_net_queue_notify,
     .reset = virtio_net_reset,
+    .stop = virtio_net_stop,
     .destroy = virtio_net_destroy,
 };
 

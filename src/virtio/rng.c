@@ -10,6 +10,7 @@
 #define RNG_QUEUE_SIZE 64u
 /* Most bytes given per request: the device may use less than the buffer (5.4.6.1). */
 #define RNG_MAX_BYTES (64u << 10)
+#define RNG_BUDGET 64u /* requests per wake-up; then the thread re-kicks itself */
 
 struct virtio_rng {
 	struct virtio_dev vd; /* first: ops callbacks get &vd */
@@ -43,18 +44,29 @@ static uint32_t rng_fill(struct virtio_rng *r)
 	return done; /* virtq_push marks the written pages */
 }
 
+/* Fills what the driver posted; yields and re-kicks after a bounded amount of work. */
 static void rng_work(void *opaque)
 {
 	struct virtio_rng *r = opaque;
-	int ret;
+	unsigned done = 0, rounds = 0;
+	bool again = false;
+	int ret = 0;
 
 	pthread_mutex_lock(&r->io_lock);
 	do {
-		while ((ret = virtq_pop(&r->vd, 0, &r->req)) > 0)
+		while (done < RNG_BUDGET && (ret = virtq_pop(&r->vd, 0, &r->req)) > 0) {
 			virtq_push(&r->vd, 0, &r->req, rng_fill(r));
+			done++;
+		}
 		virtq_notify(&r->vd, 0);
+		if (done >= RNG_BUDGET || ++rounds > VIRTQ_DRAIN_ROUNDS) {
+			again = true;
+			break;
+		}
 	} while (ret == 0 && virtq_enable_notify(&r->vd, 0));
 	pthread_mutex_unlock(&r->io_lock);
+	if (again)
+		iothread_kick(r->io);
 }
 
 static void rng_queue_notify(struct virtio_dev *vd, unsigned q)
@@ -71,11 +83,19 @@ static void rng_reset(struct virtio_dev *vd)
 	pthread_mutex_unlock(&r->io_lock);
 }
 
-static void rng_destroy(struct virtio_dev *vd)
+static void rng_stop(struct virtio_dev *vd)
 {
 	struct virtio_rng *r = (struct virtio_rng *)vd;
 
 	iothread_stop(r->io);
+	r->io = NULL;
+}
+
+static void rng_destroy(struct virtio_dev *vd)
+{
+	struct virtio_rng *r = (struct virtio_rng *)vd;
+
+	iothread_stop(r->io); /* NULL after rng_stop */
 	pthread_mutex_destroy(&r->io_lock);
 	free(r);
 }
@@ -87,6 +107,7 @@ static const struct virtio_dev_ops rng_ops = {
     .queue_max = RNG_QUEUE_SIZE,
     .queue_notify = rng_queue_notify,
     .reset = rng_reset,
+    .stop = rng_stop,
     .destroy = rng_destroy,
 };
 

@@ -126,6 +126,12 @@ struct virtq_used_elem {
 #define VIRTQ_MAX_CHAIN_BYTES (256ull << 20)
 /* Most queues of one device. */
 #define VIRTIO_MAX_QUEUES 8u
+/*
+ * Most times a device's drain loop may find new buffers after re-arming notifications
+ * (virtq_enable_notify) before it yields: it then kicks its own I/O thread and returns, so a
+ * driver that keeps the avail index moving cannot pin the thread (and a reset waiting for it).
+ */
+#define VIRTQ_DRAIN_ROUNDS 8u
 
 /* One split virtqueue as the driver configured it. */
 struct virtq {
@@ -138,6 +144,8 @@ struct virtq {
 	uint16_t used_idx;	 /* the device's copy of used->idx */
 	uint16_t signalled_used; /* used idx when the driver was last interrupted (EVENT_IDX) */
 	bool signalled_valid;
+	/* Bumped whenever the queue is enabled, disabled or reset; kept across resets. */
+	uint32_t gen;
 };
 
 /*
@@ -147,6 +155,7 @@ struct virtq {
 struct virtq_req {
 	uint16_t head;	    /* descriptor index that names the chain in the used ring */
 	uint32_t gen;	    /* transport reset generation when popped (virtq_push checks it) */
+	uint32_t qgen;	    /* the queue's generation when popped (virtq_push checks it) */
 	unsigned nout, nin; /* iov[0..nout) readable, iov[nout..nout+nin) writable */
 	uint64_t out_len, in_len;
 	struct iovec iov[VIRTQ_MAX_SEGS];
@@ -177,11 +186,19 @@ struct virtio_dev_ops {
 	 */
 	void (*queue_notify)(struct virtio_dev *vd, unsigned q);
 	/*
-	 * The driver reset the device (Status 0) or the VM is going down: wait until the I/O
-	 * thread is no longer inside a request, forget device state. Called without vd->lock.
+	 * The driver reset the device (Status 0) or the VM is going down. The transport has
+	 * stopped the queues already (virtq_pop takes nothing more, virtq_req_cancelled is true
+	 * for what was popped): wait until the I/O thread is no longer inside a request, forget
+	 * device state. Called without vd->lock.
 	 */
 	void (*reset)(struct virtio_dev *vd);
-	/* Stops the I/O thread and frees the device (the embedding struct). May be NULL. */
+	/*
+	 * The VM is going down: stop and join every thread of the device (I/O thread, backend
+	 * thread), so that nothing touches vd afterwards. Called after reset, before the
+	 * transport's locks are destroyed. May be NULL (a device without threads).
+	 */
+	void (*stop)(struct virtio_dev *vd);
+	/* Frees the device (the embedding struct); its threads are stopped. May be NULL. */
 	void (*destroy)(struct virtio_dev *vd);
 };
 
@@ -199,6 +216,7 @@ struct virtio_dev {
 	uint64_t features;	  /* negotiated: valid once FEATURES_OK is set */
 	uint32_t dev_features_sel, drv_features_sel, queue_sel;
 	_Atomic uint32_t reset_gen; /* bumped by every reset; stale requests are dropped */
+	unsigned resetting;	    /* resets in progress: driver writes are ignored meanwhile */
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 };
 
@@ -238,9 +256,16 @@ void virtio_dev_needs_reset(struct virtio_dev *vd);
 int virtq_pop(struct virtio_dev *vd, unsigned q, struct virtq_req *req);
 
 /**
+ * True when req can no longer complete: the device was reset or the queue disabled since the
+ * pop. Long requests check it between chunks and give up early (their push is dropped anyway).
+ */
+bool virtq_req_cancelled(struct virtio_dev *vd, unsigned q, const struct virtq_req *req);
+
+/**
  * Returns req to the driver through the used ring with 'written' bytes written to its
  * writable buffers (clamped to in_len) and marks those pages dirty for the CPU's decode
- * cache. Does not interrupt: call virtq_notify() after a batch. Dropped after a reset.
+ * cache. Does not interrupt: call virtq_notify() after a batch. Dropped after a reset or a
+ * re-enable of the queue (virtq_req_cancelled).
  */
 void virtq_push(struct virtio_dev *vd, unsigned q, const struct virtq_req *req, uint32_t written);
 
@@ -249,7 +274,9 @@ void virtq_notify(struct virtio_dev *vd, unsigned q);
 
 /**
  * Tells the driver (EVENT_IDX: avail_event) to notify on the next buffer and returns true if
- * buffers arrived meanwhile (the consumer must then go on popping instead of sleeping).
+ * buffers arrived meanwhile (the consumer must then go on popping instead of sleeping). False
+ * whenever virtq_pop() could take nothing: queue not ready, no DRIVER_OK, or NEEDS_RESET.
+ * Callers loop at most VIRTQ_DRAIN_ROUNDS times on it.
  */
 bool virtq_enable_notify(struct virtio_dev *vd, unsigned q);
 

@@ -45,6 +45,18 @@ static uint8_t *avail_event_ptr(const struct virtq *vq)
 	return vq->used + USED_RING + 8u * vq->size;
 }
 
+/*
+ * The one rule for "the device may use this queue" (2.1, 3.1.1): the driver made it ready,
+ * set DRIVER_OK, and the device does not need a reset. virtq_pop and virtq_enable_notify both
+ * use it, so a drain loop can never see "more work" that pop refuses to take. vd->lock held.
+ */
+static bool vq_live(const struct virtio_dev *vd, const struct virtq *vq)
+{
+	return vq->ready &&
+	       (vd->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_DEVICE_NEEDS_RESET)) ==
+		   VIRTIO_STATUS_DRIVER_OK;
+}
+
 void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	uint64_t first, last;
@@ -174,8 +186,7 @@ int virtq_pop(struct virtio_dev *vd, unsigned q, struct virtq_req *req)
 		return 0;
 	vq = &vd->vq[q];
 	pthread_mutex_lock(&vd->lock);
-	if (!vq->ready || (vd->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) ||
-	    !(vd->status & VIRTIO_STATUS_DRIVER_OK))
+	if (!vq_live(vd, vq))
 		goto out;
 	avail_idx = load16_acquire(vq->avail + AVAIL_IDX);
 	if (avail_idx == vq->last_avail)
@@ -192,6 +203,7 @@ int virtq_pop(struct virtio_dev *vd, unsigned q, struct virtq_req *req)
 	vq->last_avail++;
 	req->head = head;
 	req->gen = atomic_load(&vd->reset_gen);
+	req->qgen = vq->gen;
 	ret = 1;
 out:
 	pthread_mutex_unlock(&vd->lock);
@@ -211,6 +223,25 @@ static void req_mark_written(struct vm *vm, const struct virtq_req *req, uint64_
 	}
 }
 
+/* Did a reset or a QueueReady change void req since its pop? vd->lock held. */
+static bool req_stale(const struct virtio_dev *vd, const struct virtq *vq,
+		      const struct virtq_req *req)
+{
+	return req->gen != atomic_load(&vd->reset_gen) || req->qgen != vq->gen || !vq->ready;
+}
+
+bool virtq_req_cancelled(struct virtio_dev *vd, unsigned q, const struct virtq_req *req)
+{
+	bool stale;
+
+	if (q >= vd->ops->num_queues)
+		return true;
+	pthread_mutex_lock(&vd->lock);
+	stale = req_stale(vd, &vd->vq[q], req);
+	pthread_mutex_unlock(&vd->lock);
+	return stale;
+}
+
 void virtq_push(struct virtio_dev *vd, unsigned q, const struct virtq_req *req, uint32_t written)
 {
 	struct virtq *vq;
@@ -223,8 +254,11 @@ void virtq_push(struct virtio_dev *vd, unsigned q, const struct virtq_req *req, 
 		written = (uint32_t)req->in_len;
 	req_mark_written(vd->vm, req, written);
 	pthread_mutex_lock(&vd->lock);
-	/* A reset since the pop gave the ring back to the driver: the request is void (2.1). */
-	if (req->gen != atomic_load(&vd->reset_gen) || !vq->ready)
+	/*
+	 * A reset since the pop gave the ring back to the driver, and a queue disabled and set
+	 * up again has new rings and indices: either way the request is void (2.1, 4.2.3.2).
+	 */
+	if (req_stale(vd, vq, req))
 		goto out;
 	e.id = htole32(req->head);
 	e.len = htole32(written);
@@ -277,7 +311,7 @@ bool virtq_enable_notify(struct virtio_dev *vd, unsigned q)
 		return false;
 	vq = &vd->vq[q];
 	pthread_mutex_lock(&vd->lock);
-	if (!vq->ready || (vd->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+	if (!vq_live(vd, vq))
 		goto out;
 	if (virtio_has_feature(vd, VIRTIO_F_EVENT_IDX))
 		store16_release(avail_event_ptr(vq), vq->last_avail);

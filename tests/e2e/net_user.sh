@@ -2,7 +2,8 @@
 # e2e: virtio-net with user-mode networking (--net user,hostfwd=...). The guest gets 10.0.2.15
 # by DHCP (busybox udhcpc), fetches a file from an HTTP server this test runs on 127.0.0.1
 # through 10.0.2.2, and serves a page that a host client fetches through the forwarded port.
-# All traffic stays on this machine's loopback. Prints the guest's download rate.
+# All traffic stays on this machine's loopback (host-loopback=on: the default keeps the guest
+# away from the host's 127.0.0.1). Prints the guest's download rate.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || e2e_die "python3 is needed for the host side"
 e2e_assets
@@ -33,7 +34,7 @@ done
 echo "$e2e_name: HTTP server on 127.0.0.1:$http_port, hostfwd 127.0.0.1:$fwd_port -> guest :80"
 t0=$SECONDS
 timeout "$E2E_TIMEOUT" "$VIREO" run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
-	--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:80" \
+	--net "user,host-loopback=on,hostfwd=tcp:127.0.0.1:$fwd_port-:80" \
 	--append "console=ttyS0 vireo.run=/vireo/e2e/net.sh vireo.httpport=$http_port" \
 	</dev/null 2>&1 | e2e_stamp >"$log" &
 vireo_pid=$!

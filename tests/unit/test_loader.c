@@ -305,6 +305,33 @@ static void test_files(void **state)
 	unlink(path);
 }
 
+/*
+ * A file that shrinks after it was opened: with a mapping, touching the lost pages raised
+ * SIGBUS and killed the process. The loader works on its own copy instead.
+ */
+static void test_file_shrinks(void **state)
+{
+	struct loader_file f;
+	uint8_t data[3 * 4096];
+	char path[32], msg[256];
+	unsigned sum = 0, want = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		data[i] = (uint8_t)(i * 7);
+		want += data[i];
+	}
+	temp_file(path, data, sizeof(data));
+	assert_int_equal(loader_file_map(path, &f, msg, sizeof(msg)), 0);
+	assert_int_equal(f.len, sizeof(data));
+	assert_int_equal(truncate(path, 0), 0);
+	for (size_t i = 0; i < f.len; i++)
+		sum += f.data[i];
+	assert_int_equal(sum, want);
+	loader_file_unmap(&f);
+	unlink(path);
+}
+
 static void test_raw(void **state)
 {
 	struct fixture *fx = *state;
@@ -582,6 +609,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_second_segment_bad_loads_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test(test_file_shrinks),
 	    cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_pe_truncated, setup, teardown),

@@ -2,7 +2,8 @@
 /*
  * virtio-blk (virtio 1.2 section 5.2) on a temporary raw image, driven like a guest driver:
  * option parsing, configuration, read/write/flush round trips checked against the host file,
- * GET_ID, discard and write-zeroes, bad requests, and a read-only drive.
+ * GET_ID, discard and write-zeroes (and their per-request limits), transfers of several
+ * chunks, bad requests, and a read-only drive.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 #include "virtio/virtio.h"
 #include "virtio_driver.h"
 
-#define IMG_SECTORS 2048u /* 1 MiB */
+#define IMG_SECTORS 65536u /* 32 MiB, sparse */
 #define T_IN 0u
 #define T_OUT 1u
 #define T_FLUSH 4u
@@ -274,6 +275,74 @@ static void test_discard_write_zeroes(void **state)
 	assert_int_equal(blk_req(fx, T_DISCARD, 0, 12, false, false, NULL), S_UNSUPP);
 }
 
+/* Config offsets of max_discard_sectors and max_write_zeroes_sectors (5.2.4). */
+#define CFG_MAX_DISCARD 36
+#define CFG_MAX_WZ 48
+
+/*
+ * Discard and write-zeroes work per request is bounded by what the config space advertises,
+ * over all segments together, so a reset never waits for gigabytes of zeroes.
+ */
+static void test_zero_limits(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t max_wz = 0, max_discard = 0;
+	uint32_t two[8];
+
+	vd_init(&fx->d, BLK_FEATURES | VD_F(13) | VD_F(14), 1);
+	assert_int_equal(
+	    bus_read(&fx->vm->bus, fx->d.base + VIRTIO_MMIO_CONFIG + CFG_MAX_WZ, 4, &max_wz), 0);
+	assert_int_equal(bus_read(&fx->vm->bus, fx->d.base + VIRTIO_MMIO_CONFIG + CFG_MAX_DISCARD,
+				  4, &max_discard),
+			 0);
+	assert_true(max_wz >= 8 && max_wz <= 65536); /* at most 32 MiB of writes */
+	assert_true(max_discard >= 8 && max_discard <= (1u << 21));
+	assert_true(max_wz < IMG_SECTORS);
+	put_seg(fx, 0, (uint32_t)max_wz, 0);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_OK);
+	put_seg(fx, 0, (uint32_t)max_wz + 1, 0);
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 16, false, false, NULL), S_IOERR);
+	/* Two segments, each within the limit, together over it. */
+	two[0] = 0;
+	two[1] = 0;
+	two[2] = (uint32_t)max_wz / 2 + 1;
+	two[3] = 0;
+	two[4] = (uint32_t)max_wz;
+	two[5] = 0;
+	two[6] = (uint32_t)max_wz / 2 + 1;
+	two[7] = 0;
+	memcpy(vd_ram(&fx->d, BUF, sizeof(two)), two, sizeof(two));
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 32, false, false, NULL), S_IOERR);
+	two[2] = two[6] = (uint32_t)max_wz / 2;
+	memcpy(vd_ram(&fx->d, BUF, sizeof(two)), two, sizeof(two));
+	assert_int_equal(blk_req(fx, T_WRITE_ZEROES, 0, 32, false, false, NULL), S_OK);
+}
+
+/* A transfer of several device chunks (1 MiB each) and a partial one lands whole. */
+static void test_big_transfer(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t len = (3u << 20) + 512;
+	uint8_t *buf = vd_ram(&fx->d, BUF, len), *want = malloc(len), *host = malloc(len);
+	uint32_t used;
+
+	assert_non_null(want);
+	assert_non_null(host);
+	vd_init(&fx->d, BLK_FEATURES, 1);
+	for (uint32_t i = 0; i < len; i++)
+		want[i] = (uint8_t)(i * 13 + (i >> 12));
+	memcpy(buf, want, len);
+	assert_int_equal(blk_req(fx, T_OUT, 3, len, false, false, &used), S_OK);
+	assert_int_equal(pread(fx->fd, host, len, 3 * 512), (ssize_t)len);
+	assert_memory_equal(host, want, len);
+	memset(buf, 0, len);
+	assert_int_equal(blk_req(fx, T_IN, 3, len, true, false, &used), S_OK);
+	assert_int_equal(used, len + 1);
+	assert_memory_equal(buf, want, len);
+	free(want);
+	free(host);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct fixture *fx = *state;
@@ -328,6 +397,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_write_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_discard_write_zeroes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_big_transfer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
 	};

@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -146,12 +149,82 @@ static void test_input(void **state)
 	}
 }
 
+/*
+ * Child body: guest output to a blocking pipe nobody reads. The request waits, but a reset
+ * (Status 0) and the VM's teardown still end promptly; after the host reads, output flows.
+ */
+static int stuck_output_child(void)
+{
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct vdrv d = {.base = VIRTIO_MMIO_BASE};
+	char sink[65536], got[8] = {0};
+	int out[2], bad = 0;
+	ssize_t n;
+
+	if (pipe2(out, O_CLOEXEC | O_NONBLOCK))
+		return 2;
+	while (write(out[1], sink, sizeof(sink)) > 0)
+		; /* fill the pipe */
+	if (fcntl(out[1], F_SETFL, 0) || vm_create(&d.vm, &cfg) ||
+	    virtio_console_create(d.vm, -1, out[1], NULL))
+		return 3;
+	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);
+	memcpy(vd_ram(&d, VD_DATA, 4), "late", 4);
+	vd_desc(&d, VD_DESC + 0x100 * TXQ, 0, vd_gpa(&d, VD_DATA), 4, 0, 0);
+	vd_kick_q(&d, TXQ, 0, 1);
+	vd_sleep_ms(100);
+	vd_wr(&d, VIRTIO_MMIO_STATUS, 0); /* hung here while write(2) blocked */
+	/* A fresh driver, a host that reads now: the new output arrives. */
+	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	while (read(out[0], sink, sizeof(sink)) > 0)
+		;
+	memcpy(vd_ram(&d, VD_DATA, 4), "next", 4);
+	vd_desc(&d, VD_DESC + 0x100 * TXQ, 0, vd_gpa(&d, VD_DATA), 4, 0, 0);
+	vd_kick_q(&d, TXQ, 0, 1);
+	if (vd_wait_used_q(&d, TXQ, NULL) != 0)
+		bad = 4;
+	n = read(out[0], got, sizeof(got) - 1);
+	if (n != 4 || strcmp(got, "next"))
+		bad = 5;
+	/* Output stuck again at teardown: vm_destroy must not wait for the host either. */
+	fcntl(out[1], F_SETFL, O_NONBLOCK);
+	while (write(out[1], sink, sizeof(sink)) > 0)
+		;
+	fcntl(out[1], F_SETFL, 0);
+	vd_kick_q(&d, TXQ, 0, 2);
+	vd_sleep_ms(100);
+	vm_destroy(d.vm);
+	return bad;
+}
+
+static void test_stuck_output(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(10);
+		_exit(stuck_output_child());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d: a reset or teardown hung", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input, setup, teardown),
+	    cmocka_unit_test(test_stuck_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -641,6 +641,8 @@ static void test_bad_specs(void **state)
 	expect_bad_spec("user,hostfwd=tcp::2222-:22x", "bad hostfwd");
 	expect_bad_spec("user,hostfwd=tcp:1.2.3:2222-:22", "bad hostfwd");
 	expect_bad_spec("user,hostfwd=tcp::2222-10.0.3.15:22", "guest address must be in");
+	expect_bad_spec("user,host-loopback=yes", "unknown user network option");
+	expect_bad_spec("user,host-loopback", "unknown user network option");
 	expect_bad_spec("tap", "tap needs ifname");
 	expect_bad_spec("tap,ifname=", "bad interface name");
 	expect_bad_spec("tap,ifname=waytoolongname0123", "bad interface name");
@@ -873,6 +875,117 @@ static void test_slirp_hostfwd(void **state)
 	free(c);
 }
 
+/* A TCP SYN from the guest (10.0.2.15:40000) to dst:dport, checksums included (RFC 793). */
+static size_t tcp_syn(uint8_t *f, const char *dst, uint16_t dport)
+{
+	uint8_t *ip = f + 14, *tcp = ip + 20, pseudo[12 + 20];
+	uint16_t c;
+
+	memset(f, 0, 14 + 40);
+	memcpy(f, "\x52\x55\x0a\x00\x02\x02", 6); /* slirp's MAC for 10.0.2.2 */
+	memcpy(f + 6, guest_mac, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 40;
+	ip[8] = 64;
+	ip[9] = 6;
+	inet_pton(AF_INET, "10.0.2.15", ip + 12);
+	inet_pton(AF_INET, dst, ip + 16);
+	c = ip_csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	tcp[0] = 40000 >> 8;
+	tcp[1] = 40000 & 0xff;
+	tcp[2] = (uint8_t)(dport >> 8);
+	tcp[3] = (uint8_t)dport;
+	tcp[7] = 1;	  /* seq */
+	tcp[12] = 5 << 4; /* header length 20 */
+	tcp[13] = 0x02;	  /* SYN */
+	tcp[14] = tcp[15] = 0xff;
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	pseudo[10] = 0;
+	pseudo[11] = 20;
+	memcpy(pseudo + 12, tcp, 20);
+	c = ip_csum(pseudo, sizeof(pseudo));
+	tcp[16] = (uint8_t)(c >> 8);
+	tcp[17] = (uint8_t)c;
+	return 14 + 40;
+}
+
+/* Does a guest SYN to dst reach a listener on the host's 127.0.0.1 within ms milliseconds? */
+static bool guest_reaches_loopback(const char *spec, const char *dst, int ms)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	struct net_backend *be;
+	struct collector *c;
+	char msg[256] = "";
+	uint8_t f[128];
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), s = -1;
+
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 4), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), 0);
+	c = col_start(be);
+	col_send(c, f, tcp_syn(f, dst, ntohs(a.sin_port)));
+	for (int i = 0; i < ms && s < 0; i++) {
+		s = accept(l, NULL, NULL);
+		if (s < 0)
+			usleep(1000);
+	}
+	net_backend_destroy(be);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	if (s >= 0)
+		close(s);
+	close(l);
+	return s >= 0;
+}
+
+/*
+ * The guest is hostile: by default 10.0.2.2 does not lead to the host's loopback services,
+ * nor does 127.0.0.1 itself; host-loopback=on opts in (QEMU's behaviour).
+ */
+static void test_slirp_host_loopback(void **state)
+{
+	(void)state;
+	assert_true(guest_reaches_loopback("user,host-loopback=on", "10.0.2.2", 5000));
+	assert_false(guest_reaches_loopback("user", "10.0.2.2", 500));
+	assert_false(guest_reaches_loopback("user,host-loopback=off", "10.0.2.2", 500));
+	assert_false(guest_reaches_loopback("user", "127.0.0.1", 500));
+	assert_false(guest_reaches_loopback("user", "0.0.0.0", 500));
+}
+
+/* A hostfwd without a host address listens on 127.0.0.1 only, not on every interface. */
+static void test_slirp_hostfwd_default_addr(void **state)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct net_backend *be;
+	char spec[128], msg[256] = "";
+	int port = free_port(), s;
+
+	(void)state;
+	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%d-:22", port);
+	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), 0);
+	/* 127.0.0.2:port is free only if slirp did not take the wildcard address. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(s);
+	/* ... and 127.0.0.1:port is taken by the forward. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_not_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(s);
+	net_backend_destroy(be);
+}
+
 /* ---- the TAP backend, in a private network namespace ---- */
 
 static bool is_arp_reply(const uint8_t *f, size_t len)
@@ -993,12 +1106,20 @@ static void test_tap_no_permission(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config_space),      cmocka_unit_test(test_rx_good_frame),
-	    cmocka_unit_test(test_rx_split_buffer),   cmocka_unit_test(test_rx_short_buffer),
-	    cmocka_unit_test(test_rx_backlog),	      cmocka_unit_test(test_tx_good_frames),
-	    cmocka_unit_test(test_tx_malformed),      cmocka_unit_test(test_reset_drops_backlog),
-	    cmocka_unit_test(test_bad_specs),	      cmocka_unit_test(test_slirp_dhcp),
-	    cmocka_unit_test(test_slirp_hostfwd),     cmocka_unit_test(test_tap_arp),
+	    cmocka_unit_test(test_config_space),
+	    cmocka_unit_test(test_rx_good_frame),
+	    cmocka_unit_test(test_rx_split_buffer),
+	    cmocka_unit_test(test_rx_short_buffer),
+	    cmocka_unit_test(test_rx_backlog),
+	    cmocka_unit_test(test_tx_good_frames),
+	    cmocka_unit_test(test_tx_malformed),
+	    cmocka_unit_test(test_reset_drops_backlog),
+	    cmocka_unit_test(test_bad_specs),
+	    cmocka_unit_test(test_slirp_dhcp),
+	    cmocka_unit_test(test_slirp_hostfwd),
+	    cmocka_unit_test(test_slirp_host_loopback),
+	    cmocka_unit_test(test_slirp_hostfwd_default_addr),
+	    cmocka_unit_test(test_tap_arp),
 	    cmocka_unit_test(test_tap_no_permission),
 	};
 

@@ -3,13 +3,19 @@
  * The virtio-mmio transport and split virtqueues (virtio 1.2 sections 2.7 and 4.2), driven
  * through the bus like a guest driver, with the virtio-rng device behind slot 0: registers,
  * feature negotiation, a good request, interrupts, and chains a hostile driver could post.
+ * A "probe" device in slot 1, whose device side the test drives by hand, checks the order of
+ * a reset and of teardown and when a popped request becomes void.
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -296,6 +302,298 @@ static void test_bad_rings(void **state)
 	rng_round_trip(fx);
 }
 
+/* Runs body in a child process that must exit 0 within secs (a hang is a failure, not a hang). */
+static void run_bounded(int (*body)(void), unsigned secs)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(secs);
+		_exit(body());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d (SIGALRM %d: it hung)", WTERMSIG(status),
+			 SIGALRM);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * Queue ready and a buffer available, but no DRIVER_OK: the device must not consume it, and
+ * must not spin either (its drain loop once saw "more work" that virtq_pop refused), or the
+ * reset below waits forever for the I/O thread.
+ */
+static int no_driver_ok_child(void)
+{
+	struct fixture fx;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct vdrv *d = &fx.d;
+	uint16_t *used;
+	int bad = 0;
+
+	memset(&fx, 0, sizeof(fx));
+	if (vm_create(&fx.vm, &cfg) || virtio_rng_create(fx.vm))
+		return 2;
+	d->vm = fx.vm;
+	d->base = VIRTIO_MMIO_BASE;
+	used = vd_ram(d, VD_USED, 4);
+	if (!(vd_negotiate(d, RNG_FEATURES) & VIRTIO_STATUS_FEATURES_OK))
+		return 3;
+	vd_queue(d, 0);
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, VD_DATA), 64, VIRTQ_DESC_F_WRITE, 0);
+	vd_kick(d, 0);
+	vd_sleep_ms(50);
+	/* Nothing may be consumed before DRIVER_OK (2.1, 3.1.1). */
+	if (__atomic_load_n(&used[1], __ATOMIC_ACQUIRE) != 0)
+		bad = 4;
+	vd_wr(d, VIRTIO_MMIO_STATUS, 0); /* hangs if the I/O thread spins */
+	/* The device still works afterwards. */
+	vd_init(d, RNG_FEATURES, 1);
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, VD_DATA), 64, VIRTQ_DESC_F_WRITE, 0);
+	vd_kick(d, 0);
+	if (vd_wait_used(d, NULL) != 64)
+		bad = 5;
+	vm_destroy(fx.vm);
+	return bad;
+}
+
+static void test_no_driver_ok(void **state)
+{
+	(void)state;
+	run_bounded(no_driver_ok_child, 10);
+}
+
+/* ---- the probe device: the test is its I/O thread ---- */
+
+#define PROBE_SLOT 1
+#define PROBE_BASE (VIRTIO_MMIO_BASE + PROBE_SLOT * VIRTIO_MMIO_SIZE)
+
+struct probe {
+	struct virtio_dev vd;
+	struct virtq_req req, old; /* a request popped by the test, and one it keeps */
+	int resets, reset_pop, reset_cancelled, reset_status, reset_ready;
+	int stopped, stop_lock, destroyed, destroyed_after_stop;
+};
+
+static void probe_notify(struct virtio_dev *vd, unsigned q)
+{
+	(void)vd;
+	(void)q;
+}
+
+/* What a device sees while it waits for its request in flight. */
+static void probe_reset(struct virtio_dev *vd)
+{
+	struct probe *p = (struct probe *)vd;
+	struct virtq_req tmp;
+
+	p->resets++;
+	p->reset_pop = virtq_pop(vd, 0, &tmp);
+	p->reset_cancelled = virtq_req_cancelled(vd, 0, &p->old);
+	p->reset_status = (int)vd->status;
+	p->reset_ready = vd->vq[0].ready;
+}
+
+/* A device thread's last act before it is joined: it must find the transport's locks alive. */
+static void probe_stop(struct virtio_dev *vd)
+{
+	struct probe *p = (struct probe *)vd;
+
+	p->stopped++;
+	p->stop_lock = pthread_mutex_lock(&vd->lock);
+	if (!p->stop_lock)
+		pthread_mutex_unlock(&vd->lock);
+	virtio_dev_interrupt(vd, VIRTIO_MMIO_INT_VRING); /* takes irq_lock */
+}
+
+static void probe_destroy(struct virtio_dev *vd)
+{
+	struct probe *p = (struct probe *)vd;
+
+	p->destroyed++;
+	p->destroyed_after_stop = p->stopped > 0;
+}
+
+static const struct virtio_dev_ops probe_ops = {
+    .name = "probe",
+    .device_id = VIRTIO_ID_RNG,
+    .num_queues = 2,
+    .queue_max = 16,
+    .queue_notify = probe_notify,
+    .reset = probe_reset,
+    .stop = probe_stop,
+    .destroy = probe_destroy,
+};
+
+static struct probe probe;
+
+static int setup_probe(void **state)
+{
+	struct fixture *fx;
+
+	if (setup(state))
+		return -1;
+	fx = *state;
+	memset(&probe, 0, sizeof(probe));
+	probe.vd.ops = &probe_ops;
+	if (virtio_mmio_attach(fx->vm, &probe.vd, PROBE_SLOT))
+		return -1;
+	fx->d.base = PROBE_BASE;
+	return 0;
+}
+
+/* Makes a 64-byte writable chain available at head 0 (avail idx +1), without a notify. */
+static void probe_post(struct vdrv *d)
+{
+	uint16_t *ring = vd_ram(d, VD_AVAIL, 4 + 2 * VD_QSIZE);
+
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, VD_DATA), 64, VIRTQ_DESC_F_WRITE, 0);
+	ring[2 + d->avail_idx[0] % VD_QSIZE] = 0;
+	d->avail_idx[0]++;
+	__atomic_store_n(&ring[1], d->avail_idx[0], __ATOMIC_RELEASE);
+}
+
+/* virtq_pop and virtq_enable_notify agree: no DRIVER_OK, nothing to take and nothing "more". */
+static void test_live_predicate(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+
+	assert_true(vd_negotiate(d, RNG_FEATURES) & VIRTIO_STATUS_FEATURES_OK);
+	vd_queue(d, 0);
+	probe_post(d);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 0);
+	assert_false(virtq_enable_notify(&probe.vd, 0));
+	vd_wr(d, VIRTIO_MMIO_STATUS, vd_rd(d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	assert_true(virtq_enable_notify(&probe.vd, 0));
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 1);
+	assert_false(virtq_enable_notify(&probe.vd, 0));
+}
+
+/* Status 0: by the time ops->reset waits for the device, the queues are dead already. */
+static void test_reset_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint16_t *used = vd_ram(d, VD_USED, 4);
+	int resets;
+
+	vd_init(d, RNG_FEATURES, 1);
+	probe_post(d);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.old), 1);
+	probe_post(d); /* a second chain the device must not start during the reset */
+	resets = probe.resets;
+	vd_wr(d, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(probe.resets, resets + 1);
+	assert_int_equal(probe.reset_pop, 0);
+	assert_true(probe.reset_cancelled);
+	assert_false(probe.reset_status & VIRTIO_STATUS_DRIVER_OK);
+	assert_false(probe.reset_ready);
+	/* The request popped before the reset is dropped, not published. */
+	virtq_push(&probe.vd, 0, &probe.old, 64);
+	assert_int_equal(__atomic_load_n(&used[1], __ATOMIC_ACQUIRE), 0);
+	assert_int_equal(vd_rd(d, VIRTIO_MMIO_STATUS), 0);
+}
+
+/* A queue disabled and set up again: a request popped from its old rings is void (4.2.3.2). */
+static void test_queue_reenable(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint16_t *used = vd_ram(d, VD_USED, 4);
+
+	vd_init(d, RNG_FEATURES, 1);
+	probe_post(d);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.old), 1);
+	assert_false(virtq_req_cancelled(&probe.vd, 0, &probe.old));
+	vd_wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_true(virtq_req_cancelled(&probe.vd, 0, &probe.old));
+	vd_queue(d, 0); /* the same rings, fresh indices */
+	d->avail_idx[0] = 0;
+	virtq_push(&probe.vd, 0, &probe.old, 64);
+	assert_int_equal(__atomic_load_n(&used[1], __ATOMIC_ACQUIRE), 0);
+	/* A request popped from the new rings completes. */
+	probe_post(d);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 1);
+	virtq_push(&probe.vd, 0, &probe.req, 64);
+	assert_int_equal(__atomic_load_n(&used[1], __ATOMIC_ACQUIRE), 1);
+}
+
+/* DRIVER_OK without FEATURES_OK is refused (3.1.1); the device asks for a reset. */
+static void test_driver_ok_needs_features_ok(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint32_t st;
+
+	vd_wr(d, VIRTIO_MMIO_STATUS, 0);
+	vd_wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vd_queue(d, 0);
+	probe_post(d);
+	vd_wr(d, VIRTIO_MMIO_STATUS,
+	      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+	st = vd_rd(d, VIRTIO_MMIO_STATUS);
+	assert_false(st & VIRTIO_STATUS_DRIVER_OK);
+	assert_true(st & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 0);
+	/* A proper initialisation afterwards works. */
+	vd_init(d, RNG_FEATURES, 1);
+	probe_post(d);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 1);
+}
+
+/* A failed QueueReady sets NEEDS_RESET with the configuration interrupt of 2.1.2. */
+static void test_bad_queue_interrupts(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	unsigned irq = VIRTIO_MMIO_IRQ + PROBE_SLOT;
+	uint32_t st;
+
+	/* After DRIVER_OK: at once. */
+	vd_init(d, RNG_FEATURES, 1);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_SEL, 1);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_NUM, 12); /* not a power of 2 */
+	vd_wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_true(vd_rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_true(vd_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(atomic_load(&fx->irq.level[irq]), 1);
+	/* Before DRIVER_OK: when the driver sets it, since only then must it be told. */
+	st = vd_negotiate(d, RNG_FEATURES);
+	assert_int_equal(vd_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_NUM, 12);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_true(vd_rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(vd_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	vd_wr(d, VIRTIO_MMIO_STATUS, st | VIRTIO_STATUS_DRIVER_OK);
+	assert_true(vd_rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(virtq_pop(&probe.vd, 0, &probe.req), 0);
+}
+
+/* Teardown: reset, then the device's threads stop while the transport's locks still live. */
+static void test_teardown_order(void **state)
+{
+	struct fixture *fx = *state;
+	int resets;
+
+	vd_init(&fx->d, RNG_FEATURES, 1);
+	resets = probe.resets;
+	vd_irq_unhook(fx->vm, &fx->irq);
+	vm_destroy(fx->vm);
+	assert_int_equal(probe.resets, resets + 1);
+	assert_int_equal(probe.stopped, 1);
+	assert_int_equal(probe.stop_lock, 0);
+	assert_int_equal(probe.destroyed, 1);
+	assert_true(probe.destroyed_after_stop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +604,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed_indirect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_rings, setup, teardown),
+	    cmocka_unit_test(test_no_driver_ok),
+	    cmocka_unit_test_setup_teardown(test_live_predicate, setup_probe, teardown),
+	    cmocka_unit_test_setup_teardown(test_reset_order, setup_probe, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_reenable, setup_probe, teardown),
+	    cmocka_unit_test_setup_teardown(test_driver_ok_needs_features_ok, setup_probe,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_queue_interrupts, setup_probe, teardown),
+	    cmocka_unit_test_setup(test_teardown_order, setup_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
