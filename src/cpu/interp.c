@@ -71,76 +71,46 @@ static inline uint64_t mulhsu(int64_t a, uint64_t b)
 	return (uint64_t)(((__int128)a * (unsigned __int128)b) >> 64);
 }
 
-/* Atomic memory operations on host memory (ISA manual 8.4); returns the old value. */
-static uint64_t amo_d(int op, uint64_t *p, uint64_t v)
-{
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
-	switch (op) {
-	case OP_AMOSWAP_D:
-		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOADD_D:
-		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOXOR_D:
-		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOAND_D:
-		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOOR_D:
-		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
-	}
-	do {
-		switch (op) {
-		case OP_AMOMIN_D:
-			nv = (int64_t)old < (int64_t)v ? old : v;
-			break;
-		case OP_AMOMAX_D:
-			nv = (int64_t)old > (int64_t)v ? old : v;
-			break;
-		case OP_AMOMINU_D:
-			nv = old < v ? old : v;
-			break;
-		default:
-			nv = old > v ? old : v;
-			break;
-		}
-	} while (
-	    !__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	return old;
-}
+/* AMO kinds, in the order of their ops in OP_LIST after AMOSWAP_W/D. */
+enum amo_kind { AMO_SWAP, AMO_ADD, AMO_XOR, AMO_AND, AMO_OR, AMO_MIN, AMO_MAX, AMO_MINU, AMO_MAXU };
 
-static uint32_t amo_w(int op, uint32_t *p, uint32_t v)
-{
-	uint32_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
-	switch (op) {
-	case OP_AMOSWAP_W:
-		return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOADD_W:
-		return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOXOR_W:
-		return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOAND_W:
-		return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
-	case OP_AMOOR_W:
-		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+/*
+ * Atomic memory operations on host memory for one width T (signed ST), ISA manual 8.4:
+ * host atomics where x86 has them, a compare-and-swap loop for min/max. Returns the old value.
+ */
+#define AMO_FN(name, T, ST)                                                                        \
+	static T name(enum amo_kind k, T *p, T v)                                                  \
+	{                                                                                          \
+		T old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;                                  \
+		switch (k) {                                                                       \
+		case AMO_SWAP:                                                                     \
+			return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);                        \
+		case AMO_ADD:                                                                      \
+			return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);                         \
+		case AMO_XOR:                                                                      \
+			return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);                         \
+		case AMO_AND:                                                                      \
+			return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);                         \
+		case AMO_OR:                                                                       \
+			return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);                          \
+		default:                                                                           \
+			break;                                                                     \
+		}                                                                                  \
+		do {                                                                               \
+			if (k == AMO_MIN)                                                          \
+				nv = (ST)old < (ST)v ? old : v;                                    \
+			else if (k == AMO_MAX)                                                     \
+				nv = (ST)old > (ST)v ? old : v;                                    \
+			else if (k == AMO_MINU)                                                    \
+				nv = old < v ? old : v;                                            \
+			else                                                                       \
+				nv = old > v ? old : v;                                            \
+		} while (!__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST,         \
+						      __ATOMIC_RELAXED));                          \
+		return old;                                                                        \
 	}
-	do {
-		switch (op) {
-		case OP_AMOMIN_W:
-			nv = (int32_t)old < (int32_t)v ? old : v;
-			break;
-		case OP_AMOMAX_W:
-			nv = (int32_t)old > (int32_t)v ? old : v;
-			break;
-		case OP_AMOMINU_W:
-			nv = old < v ? old : v;
-			break;
-		default:
-			nv = old > v ? old : v;
-			break;
-		}
-	} while (
-	    !__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	return old;
-}
+AMO_FN(amo_d, uint64_t, int64_t)
+AMO_FN(amo_w, uint32_t, int32_t)
 
 /*
  * LR/SC/AMO. The reservation is the host address plus the value loaded; SC succeeds with a
@@ -181,9 +151,9 @@ static int exec_atomic(struct hart *h, const struct insn *in, struct trap_info *
 		h->resv_addr = ~0ull;
 		old = !ok;
 	} else if (dbl) {
-		old = amo_d(op, p, v);
+		old = amo_d((enum amo_kind)(op - OP_AMOSWAP_D), p, v);
 	} else {
-		old = SEXT32(amo_w(op, p, (uint32_t)v));
+		old = SEXT32(amo_w((enum amo_kind)(op - OP_AMOSWAP_W), p, (uint32_t)v));
 	}
 	h->x[in->rd] = old;
 	return 0;
