@@ -5,6 +5,9 @@ set -euo pipefail
 
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libcmocka-dev gcc-riscv64-linux-gnu
       binutils-riscv64-linux-gnu libslirp-dev libglib2.0-dev libfdt-dev)
+# Static riscv64 Linux programs for the guest (tests/e2e/src, bench/guest): only recommended by
+# gcc-riscv64-linux-gnu, and recommends are not installed here.
+pkgs+=(libc6-dev-riscv64-cross)
 # Guest assets and e2e tests: fetching Debian's riscv64 kernel and busybox, building the
 # initramfs (scripts/fetch-guest.sh, scripts/mkinitramfs.sh), and OpenSBI as a --bios.
 pkgs+=(apt dpkg debian-archive-keyring kmod cpio xz-utils gzip util-linux opensbi)

@@ -13,6 +13,7 @@
 
 #include "core/boot.h"
 #include "core/vm.h"
+#include "dev/devices.h"
 #include "host/console.h"
 #include "host/net.h"
 #include "virtio/virtio.h"
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: vireo run --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--bios FILE]\n"
-	    "                 [--mem SIZE] [--cpus N] [--no-reboot]\n"
+	    "                 [--mem SIZE] [--cpus N] [--no-reboot] [--console uart|virtio]\n"
+	    "                 [--drive file=PATH[,ro=on|off]]... [--net SPEC]...\n"
 	    "       vireo run --bios FILE [--mem SIZE] [--cpus N] [--no-reboot]\n"
 	    "       vireo --help | --version\n"
 	    "\n"
@@ -59,11 +61,22 @@ static void usage(FILE *f)
 	    "                      with --kernel, else 128M; at least 16M, a multiple of 4K)\n"
 	    "  -c, --cpus N        number of harts, 1 to 32 (default 1)\n"
 	    "      --no-reboot     exit when the guest resets instead of booting it again\n"
+	    "      --console uart|virtio\n"
+	    "                      where the host console's input goes (default uart): the serial\n"
+	    "                      port (Linux ttyS0), or a virtio-console (Linux hvc0, e.g. with\n"
+	    "                      --append console=hvc0) that also writes its output to stdout;\n"
+	    "                      the UART is there either way, its output on stdout too, but\n"
+	    "                      with virtio it gets no input\n"
 	    "      --net SPEC      add a virtio-net NIC (repeatable; MACs 52:54:00:12:34:50, "
 	    ":51...):\n"
 	    "                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+	    "                            [,host-loopback=on|off]\n"
 	    "                          user-mode NAT (no root): guest 10.0.2.15 by DHCP, host\n"
-	    "                          10.0.2.2, DNS 10.0.2.3; hostfwd forwards a host port in\n"
+	    "                          10.0.2.2, DNS 10.0.2.3; hostfwd forwards a host port to\n"
+	    "                          the guest, listening on 127.0.0.1 unless HOSTADDR says\n"
+	    "                          otherwise (0.0.0.0: every interface); the guest cannot\n"
+	    "                          reach the host's own 127.0.0.1 services (through 10.0.2.2)\n"
+	    "                          unless host-loopback=on\n"
 	    "                        tap,ifname=NAME  a host TAP interface (CAP_NET_ADMIN, or a "
 	    "tap\n"
 	    "                          made for this user: ip tuntap add NAME mode tap user "
@@ -77,9 +90,10 @@ static void usage(FILE *f)
 	    "  -h, --help          show this help\n"
 	    "  -V, --version       show the version\n"
 	    "\n"
-	    "console: the guest's serial port is on stdin/stdout. On a terminal, input is raw and\n"
-	    "Ctrl-a is an escape: Ctrl-a x quits (status 0), Ctrl-a h helps, Ctrl-a Ctrl-a sends\n"
-	    "Ctrl-a. Otherwise stdin is passed through as it is, up to its end.\n"
+	    "console: the guest's serial port (its virtio-console with --console virtio) is on\n"
+	    "stdin/stdout. On a terminal, input is raw and Ctrl-a is an escape: Ctrl-a x quits\n"
+	    "(status 0), Ctrl-a h helps, Ctrl-a Ctrl-a sends Ctrl-a. Otherwise stdin is passed\n"
+	    "through as it is, up to its end.\n"
 	    "\n"
 	    "exit status:\n"
 	    "  0     the guest powered off (SBI shutdown, finisher 0x5555) or Ctrl-a x\n"
@@ -169,6 +183,7 @@ struct run_opts {
 	struct boot_params boot;
 	struct vm_config cfg;
 	bool no_reboot;
+	bool virtio_console; /* --console virtio: host input to a virtio-console, not the UART */
 	const char *net[VIRTIO_MMIO_SLOTS]; /* --net specs, one virtio-net each */
 	unsigned nnet;
 	const char *drive[VIRTIO_MMIO_SLOTS]; /* --drive specs, one virtio-blk each, slot order */
@@ -209,6 +224,49 @@ static int add_net_devices(struct vm *vm, const struct run_opts *o, char *msg, s
 	return 0;
 }
 
+/* Console sink for the UART: as many bytes as its receive FIFO takes. */
+static size_t uart_sink_input(void *uart, const uint8_t *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && uart16550_receive(uart, buf[n]))
+		n++;
+	return n;
+}
+
+/* Console sink for a virtio-console: its input buffer takes what fits. */
+static size_t virtio_console_sink_input(void *vd, const uint8_t *buf, size_t len)
+{
+	return virtio_console_input(vd, buf, len);
+}
+
+/*
+ * Plugs the virtio-console of --console virtio (guest output to stdout, input only from the
+ * host console) and says where the host console's input goes; 0 or -errno with msg.
+ */
+static int add_console(struct vm *vm, const struct run_opts *o, struct console_sink *sink,
+		       char *msg, size_t msglen)
+{
+	struct virtio_dev *vd;
+	int err;
+
+	if (!o->virtio_console) {
+		*sink = (struct console_sink){.input = uart_sink_input, .dev = vm->console};
+		if (!vm->console) {
+			snprintf(msg, msglen, "the board has no console UART");
+			return -ENODEV;
+		}
+		return 0;
+	}
+	err = virtio_console_create(vm, -1, STDOUT_FILENO, &vd);
+	if (err) {
+		snprintf(msg, msglen, "cannot create the virtio-console: %s", strerror(-err));
+		return err;
+	}
+	*sink = (struct console_sink){.input = virtio_console_sink_input, .dev = vd};
+	return 0;
+}
+
 /*
  * Builds one VM, boots and runs it. Returns an exit status for a VM that could not be built
  * or booted; else 0, with *reset set when the guest wants to be booted again, *status its
@@ -217,6 +275,7 @@ static int add_net_devices(struct vm *vm, const struct run_opts *o, char *msg, s
 static int run_once(const struct run_opts *o, struct console *con, int *status, bool *reset)
 {
 	char msg[512];
+	struct console_sink sink;
 	struct vm *vm;
 	int err, state;
 
@@ -229,6 +288,8 @@ static int run_once(const struct run_opts *o, struct console *con, int *status, 
 	err = add_drives(vm, o, msg, sizeof(msg));
 	if (!err)
 		err = add_net_devices(vm, o, msg, sizeof(msg));
+	if (!err)
+		err = add_console(vm, o, &sink, msg, sizeof(msg));
 	/* Entropy for the guest in the next free slot; none left is not an error. */
 	if (!err && virtio_rng_create(vm) == -ENOMEM) {
 		err = -ENOMEM;
@@ -241,12 +302,12 @@ static int run_once(const struct run_opts *o, struct console *con, int *status, 
 		vm_destroy(vm);
 		return EXIT_USAGE;
 	}
-	console_attach(con, vm);
+	console_attach(con, vm, &sink);
 	/* A signal that came while no VM was attached must still stop this one. */
 	if (console_signal(con) || console_quit_requested(con))
 		vm_stop(vm, VM_POWEROFF, 0);
 	state = vm_run(vm);
-	console_attach(con, NULL);
+	console_attach(con, NULL, NULL);
 	if (state == VM_RESET && !o->no_reboot)
 		*reset = true;
 	else
@@ -313,7 +374,7 @@ static int check_run_opts(struct run_opts *o, bool mem_given)
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_NO_REBOOT = 0x100, OPT_NET, OPT_DRIVE };
+	enum { OPT_NO_REBOOT = 0x100, OPT_NET, OPT_DRIVE, OPT_CONSOLE };
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, 'k'},
 	    {"initrd", required_argument, NULL, 'i'},
@@ -324,6 +385,7 @@ static int cmd_run(int argc, char **argv)
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"net", required_argument, NULL, OPT_NET},
 	    {"drive", required_argument, NULL, OPT_DRIVE},
+	    {"console", required_argument, NULL, OPT_CONSOLE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -373,6 +435,14 @@ static int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.net[o.nnet++] = optarg;
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "uart") && strcmp(optarg, "virtio")) {
+				fprintf(stderr, "vireo: invalid --console '%s': uart or virtio\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o.virtio_console = strcmp(optarg, "virtio") == 0;
 			break;
 		case OPT_DRIVE: {
 			struct virtio_blk_opts b;

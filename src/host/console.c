@@ -2,11 +2,11 @@
 /*
  * Host console. One thread polls stdin, a signalfd for SIGINT/SIGTERM/SIGHUP and a wake pipe;
  * bytes read go through the Ctrl-a escape decoder (terminal only) into a pending buffer that
- * is fed to the console UART, which may refuse bytes while its FIFO is full: then the thread
- * waits a few milliseconds (still answering signals) and offers them again, and stops
- * reading stdin meanwhile so nothing is lost. Signals never run handlers: the thread reads
- * them from the signalfd and stops the VM, so the terminal is restored by console_close()
- * on the normal exit path.
+ * is fed to the console input sink (the UART or a virtio-console), which may refuse bytes
+ * while it is full: then the thread waits a few milliseconds (still answering signals) and
+ * offers them again, and stops reading stdin meanwhile so nothing is lost. Signals never run
+ * handlers: the thread reads them from the signalfd and stops the VM, so the terminal is
+ * restored by console_close() on the normal exit path.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +21,9 @@
 #include <unistd.h>
 
 #include "core/vm.h"
-#include "dev/devices.h"
 #include "host/console.h"
 
-/* How long to wait before offering bytes again to a full UART FIFO, or while no VM. */
+/* How long to wait before offering bytes again to a full sink, or while no VM. */
 #define CONSOLE_RETRY_MS 5
 #define CONSOLE_BUF 256
 
@@ -38,8 +37,9 @@ struct console {
 	pthread_t thread;
 	bool thread_started;
 
-	pthread_mutex_t lock; /* guards vm against console_attach */
+	pthread_mutex_t lock; /* guards vm and sink against console_attach */
 	struct vm *vm;
+	struct console_sink sink; /* input is held while sink.input is NULL */
 
 	_Atomic int signo;
 	_Atomic bool quit;
@@ -103,16 +103,16 @@ static void console_stop_vm(struct console *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* Offers one byte to the UART; false when it must be offered again later. */
-static bool console_deliver(struct console *c, uint8_t byte)
+/* Offers len bytes to the sink; returns how many it took (the rest is offered again later). */
+static size_t console_deliver(struct console *c, const uint8_t *buf, size_t len)
 {
-	bool ok = false;
+	size_t n = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->vm && c->vm->console)
-		ok = uart16550_receive(c->vm->console, byte);
+	if (c->vm && c->sink.input)
+		n = c->sink.input(c->sink.dev, buf, len);
 	pthread_mutex_unlock(&c->lock);
-	return ok;
+	return n < len ? n : len; /* a sink claiming more than it was given takes all */
 }
 
 /* Turns bytes read from in_fd into bytes for the guest in out; returns how many. */
@@ -191,8 +191,8 @@ static void *console_thread(void *arg)
 				in_open = false;
 			}
 		}
-		while (head < count && console_deliver(c, pending[head]))
-			head++;
+		if (head < count)
+			head += console_deliver(c, pending + head, count - head);
 	}
 	return NULL;
 }
@@ -278,10 +278,11 @@ out:
 	return err;
 }
 
-void console_attach(struct console *c, struct vm *vm)
+void console_attach(struct console *c, struct vm *vm, const struct console_sink *sink)
 {
 	pthread_mutex_lock(&c->lock);
 	c->vm = vm;
+	c->sink = sink ? *sink : (struct console_sink){0};
 	pthread_mutex_unlock(&c->lock);
 }
 

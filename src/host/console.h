@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The host side of the guest console: stdin goes to the console UART's receiver, in raw
- * mode with a Ctrl-a escape prefix when it is a terminal, as it is otherwise. The console
- * also owns SIGINT/SIGTERM/SIGHUP while it is open, so the terminal is always restored.
+ * The host side of the guest console: stdin goes to a console input sink (the UART's
+ * receiver, or a virtio-console port: see struct console_sink), in raw mode with a Ctrl-a
+ * escape prefix when it is a terminal, as it is otherwise. The console also owns
+ * SIGINT/SIGTERM/SIGHUP while it is open, so the terminal is always restored.
  */
 #ifndef VIREO_HOST_CONSOLE_H
 #define VIREO_HOST_CONSOLE_H
@@ -27,6 +28,17 @@ enum console_action {
 	CONSOLE_HELP, /* Ctrl-a h: print the escape help */
 };
 
+/*
+ * The device that takes the host's console input. input() is called on the console's thread
+ * with the console's lock held; it must not block and returns how many of the len bytes the
+ * device took (0 when it has no room: the rest is offered again a few milliseconds later,
+ * and stdin is not read meanwhile, so nothing is lost).
+ */
+struct console_sink {
+	size_t (*input)(void *dev, const uint8_t *buf, size_t len);
+	void *dev;
+};
+
 /* State of the escape decoder: whether the last byte was the prefix. */
 struct console_esc {
 	bool prefix;
@@ -45,8 +57,11 @@ enum console_action console_esc_feed(struct console_esc *st, uint8_t in, uint8_t
  */
 int console_open(struct console **out, int in_fd, int out_fd);
 
-/** Directs input, Ctrl-a x and signals to vm from now on; NULL holds input (before vm_destroy). */
-void console_attach(struct console *c, struct vm *vm);
+/**
+ * Directs input to sink (copied) and Ctrl-a x and signals to vm from now on; vm NULL (or sink
+ * NULL) holds input, as before vm_destroy.
+ */
+void console_attach(struct console *c, struct vm *vm, const struct console_sink *sink);
 
 /** The signal number (SIGINT, SIGTERM, SIGHUP) that asked Vireo to stop, or 0. */
 int console_signal(const struct console *c);

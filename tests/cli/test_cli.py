@@ -64,6 +64,8 @@ def test_statuses():
     run(["--bios", RESET, "--no-reboot"], 3, "reset")
     run(["--bios", PANIC], 4, "panicked")
     run(["--bios", POWEROFF, "--cpus", "4"], 0)
+    run(["--bios", POWEROFF, "--console", "virtio"], 0)
+    run(["--bios", POWEROFF, "--console", "uart"], 0)
 
 
 def test_usage_errors():
@@ -78,6 +80,7 @@ def test_usage_errors():
     run(["--kernel", GARBAGE], 2, "not a RISC-V Linux Image or ELF")
     run(["--kernel", SPIN], 2, "truncated")
     run(["--bios", POWEROFF, "--bogus"], 2, "--bogus")
+    run(["--bios", POWEROFF, "--console", "hvc"], 2, "--console")
 
 
 def test_reboot_loop():
@@ -105,12 +108,12 @@ def read_until(fd, text, timeout=5.0):
     return buf.decode(errors="replace")
 
 
-def tty_session(keys, stop_signal=None):
+def tty_session(keys, stop_signal=None, extra=()):
     """Runs a spinning guest on a pty, types keys (or sends a signal); returns the exit status,
     what it printed, and the terminal settings before, during and after."""
     master, slave = pty.openpty()
     before = termios.tcgetattr(slave)
-    p = subprocess.Popen([VIREO, "run", "--bios", SPIN], stdin=slave, stdout=slave,
+    p = subprocess.Popen([VIREO, "run", "--bios", SPIN] + list(extra), stdin=slave, stdout=slave,
                          stderr=slave, start_new_session=True)
     # Wait (up to 10 s, the machine may be loaded) for Vireo to put the terminal in raw mode.
     during = termios.tcgetattr(slave)
@@ -145,6 +148,12 @@ def test_terminal():
     check("tty: Ctrl-a h prints help", "Ctrl-a x" in out, repr(out))
     check("tty: Ctrl-a x quits with status 0", status == 0, "status %d" % status)
     check("tty: settings restored after Ctrl-a x", before == after)
+    # The escapes work the same when the input goes to a virtio-console.
+    status, out, before, during, after = tty_session([b"\x01h", b"\x01x"],
+                                                     extra=["--console", "virtio"])
+    check("tty virtio: Ctrl-a h prints help", "Ctrl-a x" in out, repr(out))
+    check("tty virtio: Ctrl-a x quits with status 0", status == 0, "status %d" % status)
+    check("tty virtio: settings restored", before == after)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         status, out, before, during, after = tty_session([], sig)
         check("tty: %s -> %d" % (sig.name, 128 + sig), status == 128 + sig,
