@@ -24,12 +24,13 @@ $(ASAN_BUILD)/build.ninja:
 asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
-# All tests: unit and guest tests on the optimised build, then the unit and guest tests
-# again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# All tests: every suite (unit, guest, cli, e2e) on the optimised build, then the unit and
+# guest tests again under AddressSanitizer + UndefinedBehaviorSanitizer; then one summary line.
 check: deps build asan
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 --suite unit --suite guest
+	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json
 
 unit: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --suite unit
