@@ -34,7 +34,7 @@ report() { # name log
 	fi
 }
 
-timeout 600 "$build/vireo" run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M --net user \
+timeout 600 "$build/vireo" run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M --net user,host-loopback=on \
 	--append "$append" </dev/null 2>&1 | e2e_stamp >"$e2e_tmp/vireo.log"
 report vireo "$e2e_tmp/vireo.log"
 
