@@ -11,6 +11,7 @@
 #include "core/vm.h"
 #include "cpu/csr.h"
 #include "cpu/hart.h"
+#include "hart_fixture.h"
 
 #define RAM_SIZE (64 * 1024)
 
@@ -65,10 +66,7 @@ static int setup(void **state)
 	struct fix *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	f->vm.ram_size = RAM_SIZE;
-	f->vm.ram_base = 0x80000000ull;
-	f->vm.ram = calloc(1, RAM_SIZE);
-	if (!f->vm.ram || hart_init(&f->h, &f->vm, 3))
+	if (hart_fixture_init(&f->vm, &f->h, RAM_SIZE, 3))
 		return -1;
 	*state = f;
 	return 0;
@@ -77,8 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	hart_destroy(&f->h);
-	free(f->vm.ram);
+	hart_fixture_fini(&f->vm, &f->h);
 	free(f);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "core/vm.h"
 #include "cpu/hart.h"
+#include "hart_fixture.h"
 #include "cpu/mmu.h"
 
 #define RAM_BASE 0x80000000ull
@@ -40,12 +41,8 @@ static int setup(void **state)
 	struct fix *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	f->vm.ram_size = RAM_SIZE;
-	f->vm.ram_base = RAM_BASE;
-	f->vm.ram = aligned_alloc(4096, RAM_SIZE);
-	if (!f->vm.ram || hart_init(&f->h, &f->vm, 0))
+	if (hart_fixture_init(&f->vm, &f->h, RAM_SIZE, 0))
 		return -1;
-	memset(f->vm.ram, 0, RAM_SIZE);
 	f->next_page = RAM_BASE;
 	/* One NAPOT entry granting everything, so S/U accesses pass PMP (priv spec 3.7.1). */
 	f->h.pmpaddr[PMP_COUNT - 1] = (1ull << 54) - 1;
@@ -58,8 +55,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	hart_destroy(&f->h);
-	free(f->vm.ram);
+	hart_fixture_fini(&f->vm, &f->h);
 	free(f);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "core/vm.h"
 #include "cpu/csr.h"
 #include "cpu/hart.h"
+#include "hart_fixture.h"
 #include "cpu/trap.h"
 
 #define RAM_SIZE (64 * 1024)
@@ -28,10 +29,7 @@ static int setup(void **state)
 	struct fix *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	f->vm.ram_size = RAM_SIZE;
-	f->vm.ram_base = 0x80000000ull;
-	f->vm.ram = calloc(1, RAM_SIZE);
-	if (!f->vm.ram || hart_init(&f->h, &f->vm, 0))
+	if (hart_fixture_init(&f->vm, &f->h, RAM_SIZE, 0))
 		return -1;
 	f->h.mtvec = MTVEC_BASE;
 	f->h.stvec = STVEC_BASE;
@@ -43,8 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	hart_destroy(&f->h);
-	free(f->vm.ram);
+	hart_fixture_fini(&f->vm, &f->h);
 	free(f);
 	return 0;
 }
