@@ -3,20 +3,9 @@
 # runs sync and prints a marker; the host kills Vireo with SIGKILL the moment the marker shows,
 # then finds the file, whole, in the image (debugfs), also after e2fsck replays the journal.
 . "$(dirname "$0")/lib.sh"
-for tool in mke2fs debugfs e2fsck; do
-	command -v "$tool" >/dev/null || PATH=$PATH:/sbin:/usr/sbin
-	command -v "$tool" >/dev/null || e2e_die "'$tool' not found (Debian package e2fsprogs)"
-done
+e2e_need_e2fsprogs
+E2E_MODULES=(ext4)
 e2e_assets
-args=()
-for a in "$E2E_SRC"/tests/e2e/guest/*; do
-	args+=(-a "$a:/vireo/e2e/$(basename "$a")")
-done
-INITRD=$("$E2E_SRC/scripts/mkinitramfs.sh" -o "$e2e_tmp/initramfs-disk.cpio.gz" -m ext4 \
-	"${args[@]}" 2>"$e2e_tmp/mkinitramfs-disk.log") || {
-	cat "$e2e_tmp/mkinitramfs-disk.log"
-	e2e_die "mkinitramfs.sh -m ext4 failed"
-}
 img=$e2e_tmp/disk.img
 mke2fs -q -F -t ext4 "$img" 64M || e2e_die "mke2fs failed"
 

@@ -53,8 +53,9 @@ e2e_finish() {
 
 # Fetches the kernel and busybox if missing and builds an initramfs with the guest scripts
 # (tests/e2e/guest/) under /vireo/e2e/, plus any SRC:DEST pairs a test put in the array
-# E2E_EXTRA; sets KERNEL, KVER and INITRD.
+# E2E_EXTRA, and the extra kernel modules named in E2E_MODULES; sets KERNEL, KVER and INITRD.
 E2E_EXTRA=()
+E2E_MODULES=()
 e2e_assets() {
 	local a args=()
 	[ -x "$VIREO" ] || e2e_die "$VIREO not built (make build)"
@@ -69,12 +70,24 @@ e2e_assets() {
 	for a in "${E2E_EXTRA[@]}"; do
 		args+=(-a "$a")
 	done
+	for a in "${E2E_MODULES[@]}"; do
+		args+=(-m "$a")
+	done
 	INITRD=$("$E2E_SRC/scripts/mkinitramfs.sh" -o "$e2e_tmp/initramfs.cpio.gz" "${args[@]}" \
 		2>"$e2e_tmp/mkinitramfs.log") || {
 		cat "$e2e_tmp/mkinitramfs.log"
 		e2e_die "mkinitramfs.sh failed"
 	}
 	echo "$e2e_name: kernel $KVER ($KERNEL)"
+}
+
+# Finds e2fsprogs' tools (also in /sbin for non-root PATHs) or aborts the test.
+e2e_need_e2fsprogs() {
+	local tool
+	for tool in mke2fs debugfs e2fsck; do
+		command -v "$tool" >/dev/null || PATH=$PATH:/sbin:/usr/sbin
+		command -v "$tool" >/dev/null || e2e_die "'$tool' not found (Debian package e2fsprogs)"
+	done
 }
 
 # Prefixes each line of stdin with the host's time in seconds (bash builtin: no fork per
