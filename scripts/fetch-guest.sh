@@ -17,7 +17,8 @@
 #   VIREO_REFRESH=1      resolve and download again even if assets are cached
 #
 # On success it writes $VIREO_CACHE/guest/assets.env (shell assignments VIREO_KERNEL,
-# VIREO_MODULES, VIREO_KVER, VIREO_BUSYBOX, VIREO_SUITE) and prints where the files are.
+# VIREO_MODULES, VIREO_KVER, VIREO_BUSYBOX, VIREO_SUITE, VIREO_MIRROR, VIREO_KEYRING and
+# VIREO_PACKAGES, the exact NAME=VERSION of every package used) and prints where the files are.
 # A second run with the assets present makes no network access.
 set -euo pipefail
 
@@ -49,6 +50,7 @@ print_assets() {
 		echo "kernel:  $VIREO_KERNEL"
 		echo "modules: $VIREO_MODULES"
 		echo "busybox: $VIREO_BUSYBOX"
+		echo "packages: $VIREO_PACKAGES"
 		echo "(Debian $VIREO_SUITE, kernel $VIREO_KVER; settings in $envfile)"
 	fi
 }
@@ -58,7 +60,9 @@ assets_present() {
 	(
 		# shellcheck disable=SC1090
 		. "$envfile"
-		[ -f "$VIREO_KERNEL" ] && [ -f "$VIREO_MODULES/modules.dep" ] &&
+		# A cache from before versions and the mirror were recorded is fetched again.
+		[ -n "${VIREO_PACKAGES:-}" ] && [ -n "${VIREO_MIRROR:-}" ] &&
+			[ -f "$VIREO_KERNEL" ] && [ -f "$VIREO_MODULES/modules.dep" ] &&
 			[ -x "$VIREO_BUSYBOX" ] &&
 			{ [ -z "${VIREO_DEBIAN_SUITE:-}" ] || [ "$VIREO_DEBIAN_SUITE" = "$VIREO_SUITE" ]; }
 	)
@@ -211,19 +215,32 @@ info "downloading: ${pkgs[*]}"
 	die "apt-get download failed (log: $aptdir/download.log)"
 }
 
+# Prints "VERSION ARCH" of the candidate of package NAME in the private index.
+pkg_version() {
+	apt-cache "${apt_opts[@]}" show --no-all-versions "$1" |
+		awk '/^Version:/ { v = $2 } /^Architecture:/ { a = $2 } END { print v, a }'
+}
+
 # Extracts the downloaded .deb of each named package into DIR.
 extract() {
-	local dir=$1 p f
+	local dir=$1 p f v a
 	shift
 	for p in "$@"; do
 		# apt-get download names files PKG_VERSION_ARCH.deb, with ':' quoted as %3a.
-		f=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$p" |
-			awk '/^Version:/ { v = $2 } /^Architecture:/ { a = $2 } END { print v "_" a }')
-		f=$cache/debs/${p}_${f//:/%3a}.deb
+		read -r v a < <(pkg_version "$p")
+		f=$cache/debs/${p}_${v//:/%3a}_$a.deb
 		[ -f "$f" ] || die "downloaded package for $p not found ($f)"
 		dpkg-deb -x "$f" "$dir"
 	done
 }
+
+# The exact packages this cache was made from, as NAME=VERSION words (kept in assets.env).
+versions=
+for p in "${pkgs[@]}"; do
+	read -r v _ < <(pkg_version "$p")
+	versions+="${versions:+ }$p=$v"
+done
+info "packages: $versions"
 
 kdir=$(mktemp -d "$guest/.linux.XXXXXX")
 bdir=$(mktemp -d "$guest/.busybox.XXXXXX")
@@ -259,6 +276,9 @@ trap - EXIT
 	printf 'VIREO_KVER=%q\n' "$kver"
 	printf 'VIREO_BUSYBOX=%q\n' "$guest/busybox${busybox#"$bdir"}"
 	printf 'VIREO_SUITE=%q\n' "$suite"
+	printf 'VIREO_MIRROR=%q\n' "$mirror"
+	printf 'VIREO_KEYRING=%q\n' "$keyring"
+	printf 'VIREO_PACKAGES=%q\n' "$versions"
 } >"$envfile.tmp"
 mv "$envfile.tmp" "$envfile"
 print_assets

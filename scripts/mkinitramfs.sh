@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the guest initramfs: a gzip'd newc cpio with busybox-static (riscv64), the virtio and
-# pvpanic modules of the Debian kernel (with their dependencies, decompressed) and an /init
+# Builds the guest initramfs: a gzip'd newc cpio with busybox-static (riscv64), the virtio,
+# pvpanic and ext4 modules of the Debian kernel (with everything they need, decompressed) and an /init
 # (scripts/guest/init) that loads them, prints "vireo-guest: init ready", then runs a script
 # or a shell on the console.
 #
@@ -9,7 +9,7 @@
 #   -s SCRIPT  add SCRIPT as /vireo/autorun: init runs it instead of a shell, then powers off
 #   -a SRC[:DEST]  add a file (DEST defaults to /vireo/<name of SRC>); the kernel command line
 #              option vireo.run=DEST makes init run it, then power off
-#   -m MODULE  load this module too (with its dependencies)
+#   -m MODULE  load this module (or alias) too, with its dependencies and soft dependencies
 #
 # The kernel modules and busybox come from scripts/fetch-guest.sh (run if needed); VIREO_CACHE
 # as there. Prints the path of the image it wrote.
@@ -20,10 +20,10 @@ cache=${VIREO_CACHE:-${HOME:-/tmp}/.cache/vireo}
 out=$cache/guest/initramfs.cpio.gz
 autorun=
 adds=()
-# The virtio transport and devices Vireo's board offers, the panic notifier, and what they
-# need; names as in modules.dep (- and _ are the same to the kernel).
+# The virtio transport and devices Vireo's board offers, the panic notifier and ext4 (for a
+# root file system on a virtio disk); names or aliases as modprobe takes them.
 modules=(virtio virtio_ring virtio_mmio virtio_blk virtio_net net_failover failover
-	virtio_console virtio-rng rng-core pvpanic pvpanic-mmio)
+	virtio_console virtio-rng rng-core pvpanic pvpanic-mmio ext4)
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 warn() { echo "mkinitramfs: warning: $*" >&2; }
@@ -43,7 +43,8 @@ while getopts o:s:a:m:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-for tool in cpio gzip xz; do
+for tool in cpio gzip xz modprobe; do
+	command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
 	command -v "$tool" >/dev/null || die "'$tool' not found (run scripts/install-deps.sh)"
 done
 [ -z "$autorun" ] || [ -f "$autorun" ] || die "$autorun: no such file"
@@ -63,50 +64,37 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 echo 'PS1="vireo:\w# "' >"$root/etc/profile"
 
-# Prints the modules.dep path of module NAME ("" if the kernel has no such module).
-mod_path() {
-	local n=${1//-/_}
-	awk -F: -v n="$n" '{ b = $1; sub(/.*\//, "", b); sub(/\.ko(\.[a-z]+)?$/, "", b)
-		gsub(/-/, "_", b); if (b == n) { print $1; exit } }' "$moddir/modules.dep"
-}
-
-# Appends PATH and, before it, its dependencies (modules.dep lists them so that the last one
-# must load first) to the load order, once each.
+# Resolves every requested module with kmod's own resolver against the guest kernel's tree:
+# `modprobe --show-depends` follows aliases (e.g. crypto-crc32c), modules.dep and the soft
+# dependencies of modules.softdep (ext4 and jbd2 want crypto-crc32c loaded first), and prints
+# the insmod lines in load order, or "builtin NAME" for what the kernel has built in.
+# fetch-guest.sh made the tree's index with depmod; depmod and modprobe look in BASE/lib/modules.
+base=${moddir%/lib/modules/*}
+base=${base%/usr}
 order=()
-add_module() {
-	local p=$1 d deps=()
-	case " ${order[*]} " in *" $p "*) return 0 ;; esac
-	read -r -a deps < <(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$moddir/modules.dep")
-	for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
-		d=${deps[i]}
-		case " ${order[*]} " in *" $d "*) ;; *) order+=("$d") ;; esac
-	done
-	order+=("$p")
-}
-
 : >"$root/lib/modules/missing.list"
 for m in "${modules[@]}"; do
-	p=$(mod_path "$m")
-	if [ -n "$p" ]; then
-		add_module "$p"
-	elif awk -v n="${m//-/_}" '{ b = $0; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b)
-			if (b == n) f = 1 } END { exit !f }' "$moddir/modules.builtin"; then
-		: # built into the kernel: nothing to load
-	else
+	if ! lines=$(modprobe -d "$base" -S "$VIREO_KVER" --show-depends "$m" 2>/dev/null); then
 		warn "module $m is neither a module nor built into kernel $VIREO_KVER; skipped"
 		echo "$m" >>"$root/lib/modules/missing.list"
+		continue
 	fi
+	while read -r verb path _; do
+		[ "$verb" = insmod ] || continue
+		case " ${order[*]} " in *" $path "*) ;; *) order+=("$path") ;; esac
+	done <<<"$lines"
 done
 
 # busybox insmod cannot read compressed modules: store them decompressed.
 : >"$root/lib/modules/load.list"
 for p in "${order[@]}"; do
+	[ -f "$p" ] || die "modprobe named $p, which does not exist"
 	name=$(basename "$p")
 	case $name in
-	*.ko.xz) xz -dc "$moddir/$p" >"$root/lib/modules/${name%.xz}" ;;
-	*.ko.zst) zstd -qdc "$moddir/$p" >"$root/lib/modules/${name%.zst}" ;;
-	*.ko.gz) gzip -dc "$moddir/$p" >"$root/lib/modules/${name%.gz}" ;;
-	*.ko) cp "$moddir/$p" "$root/lib/modules/$name" ;;
+	*.ko.xz) xz -dc "$p" >"$root/lib/modules/${name%.xz}" ;;
+	*.ko.zst) zstd -qdc "$p" >"$root/lib/modules/${name%.zst}" ;;
+	*.ko.gz) gzip -dc "$p" >"$root/lib/modules/${name%.gz}" ;;
+	*.ko) cp "$p" "$root/lib/modules/$name" ;;
 	*) die "unexpected module file $p" ;;
 	esac
 	echo "${name%.ko*}.ko" >>"$root/lib/modules/load.list"
