@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 MESON      ?= meson
 WERROR     ?= true
 
-.PHONY: all deps build asan check unit guest e2e run bench format clean
+.PHONY: all deps build asan check unit guest e2e run run-debian rootfs bench format clean
 
 all: build
 
@@ -44,6 +44,14 @@ e2e: deps build
 
 run: deps build
 	@scripts/run-demo.sh $(BUILD)
+
+# A full Debian system with systemd from a disk image (scripts/mkrootfs.sh builds it once).
+run-debian: deps build
+	@scripts/run-debian.sh $(BUILD)
+
+# Builds (or finds cached) the Debian root file system image and prints its path.
+rootfs: deps build
+	@VIREO=$(BUILD)/vireo scripts/mkrootfs.sh
 
 bench: deps build
 	@bench/cpu.sh $(BUILD)

@@ -13,6 +13,9 @@ pkgs+=(libc6-dev-riscv64-cross)
 pkgs+=(apt dpkg debian-archive-keyring kmod cpio xz-utils gzip util-linux opensbi)
 # The virtio-blk e2e test makes and inspects ext4 images (mke2fs -d, debugfs, e2fsck).
 pkgs+=(e2fsprogs)
+# The Debian root file system image (scripts/mkrootfs.sh: debootstrap's first stage, fakeroot
+# when not run as root) and the host's answers in its e2e test (sqlite3).
+pkgs+=(debootstrap fakeroot sqlite3)
 # The network e2e tests: a host HTTP server and client (python3), a private netns (iproute2).
 pkgs+=(python3 iproute2)
 if [ "${VIREO_BENCH:-0}" = 1 ]; then
