@@ -169,3 +169,43 @@ e2e_check_guest_report() {
 	e2e_check "virtio_mmio module loaded (modules: $mods)" e2e_match " $mods " '* virtio_mmio *'
 	e2e_check "the script ran to its end" e2e_has "$log" "vireo-guest: /vireo/e2e/check.sh exited with status 0"
 }
+
+# Copies the Debian image (scripts/mkrootfs.sh builds it on first use, then it is cached) to
+# $e2e_tmp/debian.img for this test to write to, and sets ROOTFS.
+e2e_rootfs() {
+	e2e_need_e2fsprogs
+	VIREO=$VIREO "$E2E_SRC/scripts/mkrootfs.sh" -o "$e2e_tmp/debian.img" >/dev/null \
+		2>"$e2e_tmp/mkrootfs.log" || {
+		cat "$e2e_tmp/mkrootfs.log"
+		e2e_die "mkrootfs.sh failed"
+	}
+	ROOTFS=$e2e_tmp/debian.img
+	echo "$e2e_name: Debian image with $(wc -l <"$ROOTFS.packages") packages" \
+		"($(grep -E '^(systemd|python3|linux-base)=' "$ROOTFS.packages" | tr '\n' ' '))"
+}
+
+# Makes IMG, a small ext4 image holding the files of directory DIR, for the Debian image's
+# vireo-run.service, which runs its run.sh: e2e_rundisk DIR IMG.
+e2e_rundisk() {
+	mke2fs -q -F -t ext4 -L vireo-run -d "$1" "$2" 16M || e2e_die "mke2fs of the run disk failed"
+}
+
+# Boots the Debian image ROOTFS through the initramfs with RUNDISK as /dev/vdb:
+# e2e_boot_debian LOG RUNDISK [vireo run options...]; sets RC as e2e_boot.
+e2e_boot_debian() {
+	local log=$1 disk=$2
+	shift 2
+	e2e_boot "$log" --drive "file=$ROOTFS" --drive "file=$disk,ro=on" \
+		--append "root=/dev/vda rw console=ttyS0 vireo.rundisk=/dev/vdb" "$@"
+}
+
+# Checks the census of debian/census.sh in console log LOG: every program ran and exited 0
+# (a signal death names the program and the signal), and there were at least 50.
+e2e_check_census() {
+	local log=$1 what=$2 census ok total
+	census=$(e2e_value "$log" census)
+	ok=${census%/*} total=${census#*/}
+	sed -n 's/^[0-9]* vireo-e2e: census-fail /    failed: /p' "$log"
+	e2e_check "$what: census of common programs: $census ran cleanly" \
+		eval '[[ $ok =~ ^[0-9]+$ ]] && [ "$ok" = "$total" ] && [ "$total" -ge 50 ]'
+}
