@@ -40,10 +40,12 @@ struct state {
 	unsigned long s_val[NCNT], u_val[NCNT];
 };
 
-/* Only one hart takes traps at a time (hart 0 waits while hart 1 works), so one counter. */
+/* Only one hart takes traps at a time (the boot hart waits while the other works): one count. */
 static volatile unsigned long traps, bad_traps, last_cause;
 static struct state st_boot, st_start, st_restart, st_resume;
 static volatile int started;
+/* The boot hart (OpenSBI picks it by lottery) and the other one. */
+static unsigned long boot_hart, other_hart;
 
 /*
  * Illegal instructions are skipped (the CSR read's target keeps its value); ECALL from U goes
@@ -219,9 +221,10 @@ static void resumed(void)
 void secondary_main(unsigned long hartid, unsigned long opaque)
 {
 	if (opaque == RUN_RESUME) {
-		CHECK(hartid == 0);
+		CHECK(hartid == boot_hart);
 		resumed();
 	}
+	CHECK(hartid == other_hart);
 	record(opaque == RUN_DIRTY ? &st_start : &st_restart);
 	if (opaque == RUN_DIRTY)
 		dirty();
@@ -229,27 +232,37 @@ void secondary_main(unsigned long hartid, unsigned long opaque)
 	/* Returning stops this hart (sbi_rt.S). */
 }
 
-/* Starts hart 1 to run what, waits until it has recorded its state and stopped again. */
-static void run_hart1(int what)
+/* Waits up to 10 s for the other hart to be STOPPED. */
+static void wait_stopped(void)
 {
-	CHECK(hsm_status(1) == HSM_STOPPED);
-	CHECK(sbi_call(EXT_HSM, 0, 1, (long)sbi_secondary_entry, what, 0, 0).error == 0);
-	CHECK(wait_for(&started, what));
-	for (uint64_t end = now() + 10000 * MS; hsm_status(1) != HSM_STOPPED;)
+	for (uint64_t end = now() + 10000 * MS; hsm_status((long)other_hart) != HSM_STOPPED;)
 		CHECK(now() < end);
 }
 
-int main(void)
+/* Starts the other hart to run what, waits until it has recorded its state and stopped. */
+static void run_other(int what)
+{
+	CHECK(sbi_call(EXT_HSM, 0, (long)other_hart, (long)sbi_secondary_entry, what, 0, 0).error ==
+	      0);
+	CHECK(wait_for(&started, what));
+	wait_stopped();
+}
+
+int main(unsigned long hartid)
 {
 	extern char _start[];
 	struct sbiret r;
 
 	record(&st_boot);
 	check("boot", &st_boot, (unsigned long)_start);
+	boot_hart = hartid;
+	other_hart = !hartid;
+	/* OpenSBI may still be bringing it up (STOP_PENDING and such are allowed meanwhile). */
+	wait_stopped();
 
-	run_hart1(RUN_DIRTY);
+	run_other(RUN_DIRTY);
 	check("hart_start", &st_start, (unsigned long)sbi_secondary_entry);
-	run_hart1(RUN_CLEAN);
+	run_other(RUN_CLEAN);
 	check("restart", &st_restart, (unsigned long)sbi_secondary_entry);
 
 	/* Non-retentive suspend until a timer interrupt; resumes in secondary_main. */
