@@ -14,6 +14,7 @@
 #include "cpu/interp.h"
 #include "cpu/mmu.h"
 #include "cpu/trap.h"
+#include "fw/sbi.h"
 
 /* misa: RV64 (MXL=2) with I, M, A, F, D, C, S, U (priv spec 3.1.1). */
 #define MISA_RV64GC                                                                                \
@@ -220,7 +221,7 @@ static void hart_wfi_wait(struct hart *h, uint64_t now)
 	pthread_mutex_unlock(&h->wake_lock);
 }
 
-int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t a1)
+int hart_start(struct hart *h, void (*enter)(struct hart *h, const void *arg), const void *arg)
 {
 	int err = 0;
 
@@ -228,10 +229,7 @@ int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t
 	if (!atomic_load(&h->halted)) {
 		err = -EBUSY;
 	} else {
-		h->pc = pc;
-		h->priv = priv;
-		h->x[10] = a0;
-		h->x[11] = a1;
+		enter(h, arg);
 		h->wfi = false;
 		hart_tlb_flush(h);
 		hart_tlb_select(h);
@@ -278,8 +276,11 @@ int hart_run(struct hart *h)
 			continue;
 		}
 		/* Running code again ends an SBI HSM suspend (its wake-up interrupt is pending). */
-		if (atomic_load_explicit(&h->suspended, memory_order_relaxed))
+		if (atomic_load_explicit(&h->suspended, memory_order_relaxed)) {
 			atomic_store_explicit(&h->suspended, false, memory_order_release);
+			if (vm->sbi_builtin)
+				sbi_wake(h);
+		}
 		interp_run(h, HART_SLICE);
 	}
 	return 0;

@@ -184,6 +184,7 @@ struct hart {
 	 */
 	_Atomic uint64_t fence_req, fence_ack;
 	_Atomic bool suspended; /* in SBI HSM hart_suspend until the next interrupt */
+	bool sbi_resume;	/* built-in SBI: that suspend was non-retentive (sbi_wake) */
 };
 
 /* Event bits in hart->events. */
@@ -210,10 +211,11 @@ void hart_tlb_flush(struct hart *h);
 void hart_tlb_select(struct hart *h);
 
 /**
- * Starts a stopped hart at pc in privilege priv with a0/a1 set (SBI HSM hart_start, priv
- * spec reset state otherwise kept); any thread. Returns 0, or -EBUSY if it is not stopped.
+ * Starts a stopped hart (SBI HSM hart_start); any thread. enter(h, arg) sets its pc,
+ * privilege, registers and CSRs first, while the hart cannot run. Returns 0, or -EBUSY if
+ * it is not stopped (enter is not called then).
  */
-int hart_start(struct hart *h, uint64_t pc, unsigned priv, uint64_t a0, uint64_t a1);
+int hart_start(struct hart *h, void (*enter)(struct hart *h, const void *arg), const void *arg);
 
 /** Makes the hart leave its inner loop and wake from WFI to look at its events. */
 void hart_kick(struct hart *h, uint32_t event);

@@ -2,12 +2,14 @@
 /*
  * Vireo's built-in SBI firmware (RISC-V SBI spec v2.0): BASE, TIME, IPI, RFENCE, HSM, SRST,
  * DBCN and the legacy v0.1 calls, served directly for ECALLs from S-mode. There is no M-mode
- * guest code: the M-level state a firmware would own is set once by sbi_boot().
+ * guest code: the M-level state a firmware would own is set whenever a hart enters S-mode
+ * (boot, HSM hart_start, non-retentive resume), as OpenSBI sets it then (enter_s).
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/vm.h"
@@ -19,7 +21,11 @@
 /* Harts are selected through a 64-bit set. */
 _Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
 
-/* medeleg: every exception S-mode handles itself; ECALL from S (9) is served here. */
+/*
+ * medeleg: every exception S-mode handles itself; ECALL from S (9) is served here. OpenSBI
+ * delegates fewer (0xb109) and sends the rest to S through its M-mode handler after trying
+ * to emulate them; with no M-mode code here, delegating them is what S gets to see.
+ */
 #define SBI_MEDELEG                                                                                \
 	((1ull << EXC_INSN_MISALIGNED) | (1ull << EXC_INSN_ACCESS) | (1ull << EXC_ILLEGAL_INSN) |  \
 	 (1ull << EXC_BREAKPOINT) | (1ull << EXC_LOAD_MISALIGNED) | (1ull << EXC_LOAD_ACCESS) |    \
@@ -28,8 +34,14 @@ _Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
 	 (1ull << EXC_STORE_PAGE_FAULT))
 #define SBI_MIDELEG (MIP_SSIP | MIP_STIP | MIP_SEIP)
 
-/* menvcfg (priv spec 3.1.18): FIOM holds (fences are full), STCE enables Sstc's stimecmp. */
-#define SBI_MENVCFG (MENVCFG_STCE | ENVCFG_FIOM)
+/*
+ * menvcfg (priv spec 3.1.18) as OpenSBI 1.x sets it: STCE, since Sstc is implemented. It also
+ * asks for CBIE/CBCFE/CBZE and PBMTE, which stay 0 here (WARL: no Zicbom, Zicboz, Svpbmt).
+ */
+#define SBI_MENVCFG MENVCFG_STCE
+
+/* scounteren (priv spec 10.1.5): OpenSBI lets U-mode read cycle, time and instret (CY|TM|IR). */
+#define SBI_SCOUNTEREN 7u
 
 /* PMP entry 0: NAPOT over the whole physical address space, RWX (priv spec 3.7.1). */
 #define SBI_PMPCFG0 (PMP_A | PMP_X | PMP_W | PMP_R)
@@ -194,6 +206,58 @@ static void ram_written(struct vm *vm, uint64_t paddr, uint64_t len)
 	}
 }
 
+/* Where and with what a hart enters S-mode: pc, a0, a1. */
+struct s_entry {
+	uint64_t pc, a0, a1;
+};
+
+/*
+ * The firmware's part of a hart init, as OpenSBI's sbi_hart_init() does it on every boot,
+ * hart_start and non-retentive resume: trap delegation, counters for S and (cycle, time,
+ * instret) for U, Sstc, PMP open to S, no M-level interrupt enabled, FP on with every
+ * register and fcsr 0. mstatus holds only FS, written whole, which makes it Dirty.
+ */
+static void hart_fw_init(struct hart *h)
+{
+	h->medeleg = SBI_MEDELEG;
+	h->mideleg = SBI_MIDELEG;
+	h->mie = 0;
+	h->mcounteren = ~0u;
+	h->scounteren = SBI_SCOUNTEREN;
+	h->menvcfg = SBI_MENVCFG;
+	h->pmpaddr[0] = SBI_PMPADDR0;
+	h->pmpcfg[0] = SBI_PMPCFG0;
+	/* UXL = SXL = 64 are read-only (hart_reset). */
+	h->mstatus = (h->mstatus & (MSTATUS_UXL | MSTATUS_SXL)) | MSTATUS_FS | MSTATUS_SD;
+	memset(h->f, 0, sizeof(h->f));
+	h->frm = h->fflags = 0;
+}
+
+/*
+ * Enters S-mode as OpenSBI's sbi_hart_switch_mode() leaves a hart after its init: its MRET
+ * (priv spec 3.3.2) leaves MPP = U and MPIE = 1, and stvec = the entry, sscratch = 0,
+ * sie = 0 (done by hart_fw_init's mie = 0) and satp = 0 (SBI spec 9.1, Linux boot protocol).
+ * entry is a struct s_entry; the signature is hart_start()'s callback.
+ */
+static void enter_s(struct hart *h, const void *entry)
+{
+	const struct s_entry *e = entry;
+
+	hart_fw_init(h);
+	h->mstatus |= MSTATUS_MPIE;
+	h->stvec = e->pc;
+	h->sscratch = 0;
+	h->satp = 0;
+	h->priv = PRIV_S;
+	h->pc = e->pc;
+	h->x[10] = e->a0;
+	h->x[11] = e->a1;
+	h->wfi = false;
+	h->sbi_resume = false;
+	hart_tlb_flush(h);
+	hart_tlb_select(h);
+}
+
 /* BASE extension (SBI spec 4). */
 static bool probe(uint64_t eid)
 {
@@ -248,11 +312,9 @@ static struct sbiret sbi_ipi_rfence(struct hart *h, uint64_t eid, uint64_t fid)
 	return ok(0);
 }
 
-/* Puts the calling hart in the state hart_start() expects of a stopped hart (SBI spec 9.1). */
+/* Stops the calling hart (SBI spec 9.2); hart_start() gives it a fresh S-mode entry state. */
 static struct sbiret hsm_stop(struct hart *h)
 {
-	h->satp = 0;
-	h->mstatus &= ~MSTATUS_SIE;
 	h->wfi = false;
 	atomic_store(&h->suspended, false);
 	/* Last: another hart may start us as soon as this is seen (hart_start under wake_lock). */
@@ -261,9 +323,10 @@ static struct sbiret hsm_stop(struct hart *h)
 }
 
 /*
- * hart_suspend (SBI spec 9.4): both default types wait like WFI for an interrupt, even a
- * disabled one. Retentive returns success; non-retentive resumes at resume_addr in S-mode
- * with satp = 0, sstatus.SIE = 0, a0 = hartid, a1 = opaque, so that state is set right away.
+ * hart_suspend (SBI spec 9.4): both default types wait like WFI for an interrupt enabled in
+ * sie, even while sstatus.SIE = 0. Retentive returns success; non-retentive resumes at
+ * resume_addr with a0 = hartid, a1 = opaque in a fresh S-mode entry state (sbi_wake), since
+ * sie is the wake-up mask until then.
  */
 static struct sbiret hsm_suspend(struct hart *h, uint32_t type, uint64_t addr, uint64_t opaque)
 {
@@ -276,9 +339,9 @@ static struct sbiret hsm_suspend(struct hart *h, uint32_t type, uint64_t addr, u
 		h->pc = addr;
 		h->x[10] = h->id;
 		h->x[11] = opaque;
-		h->satp = 0;
+		/* Interrupts must not be taken at the old state before sbi_wake() runs. */
 		h->mstatus &= ~MSTATUS_SIE;
-		hart_tlb_flush(h);
+		h->sbi_resume = true;
 	} else {
 		/* Reserved and platform-specific types: none is implemented. */
 		return err(SBI_ERR_INVALID_PARAM);
@@ -293,6 +356,7 @@ static struct sbiret sbi_hsm(struct hart *h, uint64_t fid)
 {
 	struct vm *vm = h->vm;
 	uint64_t id = h->x[10];
+	struct s_entry entry;
 	struct hart *t;
 
 	switch (fid) {
@@ -301,8 +365,8 @@ static struct sbiret sbi_hsm(struct hart *h, uint64_t fid)
 			return err(SBI_ERR_INVALID_PARAM);
 		if (!exec_addr_ok(vm, h->x[11]))
 			return err(SBI_ERR_INVALID_ADDRESS);
-		/* A stopped hart already has satp = 0 and SIE = 0 (sbi_boot, hsm_stop). */
-		if (hart_start(vm->harts[id], h->x[11], PRIV_S, id, h->x[12]))
+		entry = (struct s_entry){.pc = h->x[11], .a0 = id, .a1 = h->x[12]};
+		if (hart_start(vm->harts[id], enter_s, &entry))
 			return err(SBI_ERR_ALREADY_AVAILABLE);
 		return ok(0);
 	case SBI_HSM_HART_STOP:
@@ -431,7 +495,7 @@ int sbi_ecall(struct hart *h)
 		r = sbi_base(h, fid);
 		break;
 	case SBI_EXT_TIME:
-		/* Sstc is on (sbi_boot): STIP follows stimecmp, so this also clears it. */
+		/* Sstc is on (hart_fw_init): STIP follows stimecmp, so this also clears it. */
 		if (fid != SBI_TIME_SET_TIMER) {
 			r = err(SBI_ERR_NOT_SUPPORTED);
 			break;
@@ -463,27 +527,10 @@ int sbi_ecall(struct hart *h)
 	return 0;
 }
 
-/* M-level state as an SBI firmware leaves it for S-mode software (see sbi.h). */
-static void boot_hart(struct hart *h)
+void sbi_wake(struct hart *h)
 {
-	hart_reset(h, h->vm->ram_base);
-	h->medeleg = SBI_MEDELEG;
-	h->mideleg = SBI_MIDELEG;
-	h->mcounteren = ~0u;
-	h->menvcfg = SBI_MENVCFG;
-	h->pmpaddr[0] = SBI_PMPADDR0;
-	h->pmpcfg[0] = SBI_PMPCFG0;
-	/*
-	 * FP usable from the start (FS = Initial) as OpenSBI leaves it; Linux turns FS off itself
-	 * and enables it per task. SIE = 0 and satp = 0 per the boot protocol.
-	 */
-	h->mstatus |= (uint64_t)FS_INITIAL << MSTATUS_FS_SHIFT;
-	h->stimecmp = ~0ull;
-	h->priv = PRIV_S;
-	h->wfi = false;
-	atomic_store(&h->suspended, false);
-	hart_tlb_flush(h);
-	hart_tlb_select(h);
+	if (h->sbi_resume)
+		enter_s(h, &(struct s_entry){.pc = h->pc, .a0 = h->x[10], .a1 = h->x[11]});
 }
 
 void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr)
@@ -492,14 +539,16 @@ void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr)
 	for (unsigned i = 0; i < vm->nharts; i++) {
 		struct hart *h = vm->harts[i];
 
-		boot_hart(h);
+		hart_reset(h, vm->ram_base); /* also stimecmp = ~0: no timer until one is set */
+		atomic_store(&h->suspended, false);
+		h->sbi_resume = false;
+		/* OpenSBI inits every hart at cold boot, and again on each hart_start. */
 		if (i) {
+			hart_fw_init(h);
 			/* Secondary harts wait for HSM hart_start (SBI spec 9). */
 			atomic_store(&h->halted, true);
 			continue;
 		}
-		h->pc = entry;
-		h->x[10] = h->id;
-		h->x[11] = fdt_addr;
+		enter_s(h, &(struct s_entry){.pc = entry, .a0 = h->id, .a1 = fdt_addr});
 	}
 }

@@ -109,10 +109,17 @@ int sbi_ecall(struct hart *h);
 
 /**
  * Puts the boot hart where the firmware would leave it for the kernel (Linux RISC-V boot
- * protocol): S-mode at entry with a0 = hart id and a1 = the device tree's address, M-level
- * state set up as an SBI implementation would (delegation of S-level traps and interrupts,
- * counters enabled for S/U, Sstc enabled, PMP open). Other harts are left stopped for HSM.
+ * protocol): S-mode at entry with a0 = hart id and a1 = the device tree's address, and the
+ * M- and S-level state as OpenSBI leaves it (delegation of S-level traps and interrupts,
+ * counters enabled for S and cycle/time/instret for U, Sstc enabled, PMP open, FP on,
+ * stvec = entry). Other harts are left stopped for HSM; hart_start sets them up the same way.
  */
 void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr);
+
+/**
+ * Called on a hart's own thread when it runs again after an HSM suspend: one that was
+ * non-retentive enters S-mode at its resume address in a fresh entry state, as on boot.
+ */
+void sbi_wake(struct hart *h);
 
 #endif

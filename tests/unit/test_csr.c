@@ -54,6 +54,12 @@ enum {
 	MVENDORID = 0xf11,
 	MHARTID = 0xf14,
 	TSELECT = 0x7a0,
+	TDATA1 = 0x7a1,
+	TDATA2 = 0x7a2,
+	TDATA3 = 0x7a3,
+	TINFO = 0x7a4,
+	TCONTROL = 0x7a5,
+	DCSR = 0x7b0,
 };
 
 struct fix {
@@ -120,7 +126,8 @@ static void test_privilege(void **state)
 	/* Unknown and unimplemented CSRs are illegal. */
 	assert_int_equal(rd(h, 0x7c0, &v), -1);
 	assert_int_equal(rd(h, 0x5ff, &v), -1);
-	assert_int_equal(rd(h, TSELECT, &v), -1);
+	assert_int_equal(rd(h, TCONTROL, &v), -1);
+	assert_int_equal(rd(h, DCSR, &v), -1);	/* Debug Mode only */
 	assert_int_equal(rd(h, 0xc80, &v), -1); /* cycleh: RV32 only */
 }
 
@@ -413,6 +420,40 @@ static void test_sstc(void **state)
 	assert_true(rdv(h, MIP) & MIP_STIP);
 }
 
+/*
+ * Sdtrig with no triggers (debug spec 1.0, 5.7), probed as riscv-tests' breakpoint test does:
+ * write tselect, read it back, look at tdata1's type (bits 63:60); 0 means no trigger.
+ */
+static void test_triggers(void **state)
+{
+	struct hart *h = H(state);
+	uint64_t v;
+
+	assert_int_equal(wr(h, TSELECT, 0), 0);
+	assert_int_equal(rdv(h, TSELECT), 0);
+	assert_int_equal(rdv(h, TDATA1) >> 60, 0);
+	/* No index but 0 is legal: tselect keeps reading 0, and it is still no trigger. */
+	assert_int_equal(wr(h, TSELECT, 5), 0);
+	assert_int_equal(rdv(h, TSELECT), 0);
+	/* Writes that would arm an address/data match trigger (type 2) have no effect. */
+	assert_int_equal(wr(h, TDATA1, (2ull << 60) | 0x44), 0);
+	assert_int_equal(rdv(h, TDATA1), 0);
+	assert_int_equal(wr(h, TDATA2, 0x80001000), 0);
+	assert_int_equal(rdv(h, TDATA2), 0);
+	assert_int_equal(wr(h, TDATA3, 1), 0);
+	assert_int_equal(rdv(h, TDATA3), 0);
+	/* tinfo = 1: the selected trigger does not exist. */
+	assert_int_equal(rdv(h, TINFO), 1);
+	assert_int_equal(wr(h, TINFO, 4), 0);
+	assert_int_equal(rdv(h, TINFO), 1);
+	/* They are M-level CSRs (0x7a0-0x7af): S and U trap. */
+	h->priv = PRIV_S;
+	assert_int_equal(rd(h, TSELECT, &v), -1);
+	assert_int_equal(wr(h, TDATA1, 0), -1);
+	h->priv = PRIV_U;
+	assert_int_equal(rd(h, TINFO, &v), -1);
+}
+
 static void test_pmp_csrs(void **state)
 {
 	struct hart *h = H(state);
@@ -469,6 +510,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mip_sip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sstc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pmp_csrs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,6 +126,35 @@ static void test_finisher(void **state)
 	assert_int_equal(bus_read(&vm->bus, BOARD_FINISHER_BASE, 8, &v), -EFAULT);
 }
 
+/*
+ * 16-bit accesses, as QEMU's sifive_test takes them: OpenSBI's driver writes the command
+ * with a halfword store at offset 0 (no failure code then); at offset 2 nothing happens.
+ */
+static void test_finisher_halfword(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm;
+
+	assert_int_equal(rd(vm, BOARD_FINISHER_BASE, 2), 0);
+	assert_int_equal(rd(vm, BOARD_FINISHER_BASE + 2, 2), 0);
+	wr(vm, BOARD_FINISHER_BASE + 2, 2, FINISHER_RESET);
+	wr(vm, BOARD_FINISHER_BASE, 2, 0x1234);
+	assert_int_equal(atomic_load(&vm->state), VM_RUNNING);
+	wr(vm, BOARD_FINISHER_BASE, 2, FINISHER_FAIL);
+	assert_int_equal(atomic_load(&vm->state), VM_FAIL);
+	assert_int_equal(vm->exit_code, 0);
+	teardown(state);
+	assert_int_equal(setup(state), 0);
+	fx = *state;
+	wr(fx->vm, BOARD_FINISHER_BASE, 2, FINISHER_RESET);
+	assert_int_equal(atomic_load(&fx->vm->state), VM_RESET);
+	teardown(state);
+	assert_int_equal(setup(state), 0);
+	fx = *state;
+	wr(fx->vm, BOARD_FINISHER_BASE, 2, FINISHER_PASS);
+	assert_int_equal(atomic_load(&fx->vm->state), VM_POWEROFF);
+}
+
 static void test_finisher_pass_reset(void **state)
 {
 	struct fixture *fx = *state;
@@ -507,6 +536,7 @@ int main(void)
 	    cmocka_unit_test(test_vm_config),
 	    cmocka_unit_test_setup_teardown(test_vm_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_finisher_halfword, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher_pass_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clint_msip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clint_mtimecmp, setup, teardown),

@@ -1,7 +1,9 @@
 /*
- * Start code of the S-mode SBI test programs. The built-in SBI enters _start on hart 0 in
- * S-mode with a0 = hart id, a1 = device tree (Linux boot protocol); harts started through
- * HSM hart_start enter sbi_secondary_entry with a0 = hart id, a1 = opaque (SBI spec 9.1).
+ * Start code of the S-mode SBI test programs. The firmware enters _start on the boot hart in
+ * S-mode with a0 = hart id, a1 = device tree (Linux boot protocol): hart 0 on the built-in
+ * SBI, whichever hart wins OpenSBI's cold boot lottery there. Harts started through HSM
+ * hart_start enter sbi_secondary_entry with a0 = hart id, a1 = opaque (SBI spec 9.1). Every
+ * hart, the boot hart too, has the stack slot of its id.
  */
 #define STACK_SHIFT 14 /* 16 KiB per hart */
 
@@ -13,6 +15,8 @@ _start:
 	la	gp, __global_pointer$
 	.option pop
 	la	sp, __stack_top
+	slli	t0, a0, STACK_SHIFT
+	sub	sp, sp, t0
 	mv	s0, a0
 	mv	s1, a1
 	la	t0, __bss_start

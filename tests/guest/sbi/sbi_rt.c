@@ -43,8 +43,19 @@ static unsigned long slen(const char *s)
 
 void put(const char *s)
 {
+	/* Whether the firmware has DBCN: 1 yes, 0 no, -1 not asked yet (harts racing here both
+	 * ask). */
+	static volatile int dbcn = -1;
 	unsigned long n = slen(s);
 
+	if (dbcn < 0)
+		dbcn = sbi_call(EXT_BASE, 3, EXT_DBCN, 0, 0, 0, 0).value == 1;
+	/* Firmwares older than SBI v2.0 (Debian's OpenSBI 1.1) only have the legacy putchar. */
+	if (!dbcn) {
+		while (*s)
+			sbi_legacy(1, *s++);
+		return;
+	}
 	/* satp = 0 here, so the virtual address is the physical one DBCN wants. */
 	while (n) {
 		struct sbiret r = sbi_call(EXT_DBCN, 0, (long)n, (long)s, 0, 0, 0);
