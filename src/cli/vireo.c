@@ -166,6 +166,7 @@ static int exit_status(const struct vm *vm, int state)
 	case VM_POWEROFF:
 		return 0;
 	case VM_FAIL:
+		fprintf(stderr, "vireo: the guest reported failure code %d\n", vm->exit_code);
 		return (vm->exit_code & 0xff) ? (vm->exit_code & 0xff) : 1;
 	case VM_RESET:
 		fprintf(stderr, "vireo: the guest reset (not rebooting: --no-reboot)\n");
@@ -321,7 +322,7 @@ static int run_vm(const struct run_opts *o)
 {
 	char msg[256];
 	struct console *con;
-	int err, status = 0, ret;
+	int err, status = 0, ret, signo;
 	bool reset;
 
 	if (vm_config_check(&o->cfg, msg, sizeof(msg))) {
@@ -336,15 +337,17 @@ static int run_vm(const struct run_opts *o)
 	do {
 		ret = run_once(o, con, &status, &reset);
 	} while (!ret && reset && !console_signal(con) && !console_quit_requested(con));
+	signo = console_signal(con);
 	if (ret)
 		status = ret;
-	else if (console_signal(con))
-		status = EXIT_SIGNAL + console_signal(con);
+	else if (signo)
+		status = EXIT_SIGNAL + signo;
 	else if (console_quit_requested(con))
 		status = 0;
 	console_close(con);
-	if (status > EXIT_SIGNAL)
-		fprintf(stderr, "vireo: stopped by signal %d\n", status - EXIT_SIGNAL);
+	/* Only a signal is reported as one: a guest failure code may be above 128 too. */
+	if (!ret && signo)
+		fprintf(stderr, "vireo: stopped by signal %d\n", signo);
 	return status;
 }
 

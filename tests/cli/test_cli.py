@@ -40,6 +40,10 @@ POWEROFF = program("poweroff.bin", [0x001002B7, 0x00005337, 0x55530313, 0x0062A0
 PANIC = program("panic.bin", [0x001022B7, 0x00100313, 0x00628023, J_SELF])
 # t0 = 0x100000; t1 = (7 << 16) | 0x3333 (fail, code 7); sw; j .
 FAIL7 = program("fail7.bin", [0x001002B7, 0x00073337, 0x33330313, 0x0062A023, J_SELF])
+# t0 = 0x100000; t1 = (200 << 16) | 0x3333 (fail, code 200: above 128); sw; j .
+FAIL200 = program("fail200.bin", [0x001002B7, 0x00C83337, 0x3333031B, 0x0062A023, J_SELF])
+# t0 = 0x100000; t1 = (256 << 16) | 0x3333 (fail, code 256: 256 & 0xff is 0); sw; j .
+FAIL256 = program("fail256.bin", [0x001002B7, 0x01003337, 0x3333031B, 0x0062A023, J_SELF])
 SPIN = program("spin.bin", [J_SELF])
 GARBAGE = program("garbage.bin", [0x11111111] * 32)
 
@@ -50,17 +54,21 @@ def check(name, cond, detail=""):
         failures.append(name)
 
 
-def run(args, want_status, want_err=None, timeout=30):
+def run(args, want_status, want_err=None, timeout=30, not_err=None):
     p = subprocess.run([VIREO, "run"] + args, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=timeout, text=True)
     ok = p.returncode == want_status and (want_err is None or want_err in p.stderr)
+    ok = ok and (not_err is None or not_err not in p.stderr)
     check("run %s -> %d" % (" ".join(args), want_status), ok,
           "status %d, stderr %r" % (p.returncode, p.stderr))
 
 
 def test_statuses():
     run(["--bios", POWEROFF], 0)
-    run(["--bios", FAIL7], 7)
+    run(["--bios", FAIL7], 7, "failure code 7")
+    # A failure code above 128 is the guest's, not a signal's (README: N & 0xff, or 1).
+    run(["--bios", FAIL200], 200, "failure code 200", not_err="signal")
+    run(["--bios", FAIL256], 1, "failure code 256", not_err="signal")
     run(["--bios", RESET, "--no-reboot"], 3, "reset")
     run(["--bios", PANIC], 4, "panicked")
     run(["--bios", POWEROFF, "--cpus", "4"], 0)
