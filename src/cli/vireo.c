@@ -2,6 +2,7 @@
 /* The vireo command line: build a VM, boot a kernel or firmware, run it, report how it ended. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -480,6 +481,30 @@ static int cmd_run(int argc, char **argv)
 	return run_vm(&o);
 }
 
+/*
+ * Opens /dev/null on any of fds 0, 1 and 2 that Vireo was started without, so that no fd it
+ * opens later (a pipe, an image, a socket) takes their place and gets the guest's console
+ * output or stray messages; 0 or -errno.
+ */
+static int std_fds_open(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open(2) returns the lowest free fd, which is fd: the ones below are open. */
+		nfd = open("/dev/null", O_RDWR);
+		if (nfd < 0)
+			return -errno;
+		if (nfd != fd) {
+			close(nfd);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -487,8 +512,15 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, err;
 
+	/* Before anything else opens an fd. */
+	err = std_fds_open();
+	if (err) {
+		fprintf(stderr, "vireo: cannot open /dev/null on a closed fd 0, 1 or 2: %s\n",
+			strerror(-err));
+		return EXIT_USAGE;
+	}
 	/* A console reader that went away must not kill the VM: UART writes just fail. */
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;

@@ -45,6 +45,8 @@ FAIL200 = program("fail200.bin", [0x001002B7, 0x00C83337, 0x3333031B, 0x0062A023
 # t0 = 0x100000; t1 = (256 << 16) | 0x3333 (fail, code 256: 256 & 0xff is 0); sw; j .
 FAIL256 = program("fail256.bin", [0x001002B7, 0x01003337, 0x3333031B, 0x0062A023, J_SELF])
 SPIN = program("spin.bin", [J_SELF])
+# t0 = 0x10000000 (UART); t1 = 'x'; sb t1, 0(t0); j .
+UART_ONCE = program("uart_once.bin", [0x100002B7, 0x07800313, 0x00628023, J_SELF])
 GARBAGE = program("garbage.bin", [0x11111111] * 32)
 
 
@@ -100,6 +102,41 @@ def test_reboot_loop():
     p.send_signal(signal.SIGTERM)
     status = p.wait(timeout=10)
     check("reboot: SIGTERM -> 143", status == 128 + signal.SIGTERM, "status %d" % status)
+
+
+def wait_status(p, timeout):
+    """Waits for p to end; kills it after timeout seconds and returns None then."""
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def test_closed_std_fds():
+    """Started with stdin and stdout closed, Vireo's own fds (the console's wake pipe) must not
+    take fds 0 and 1: /dev/null does, the guest's output goes there and signals still work."""
+    def close_in_out():
+        os.close(0)
+        os.close(1)
+
+    p = subprocess.Popen([VIREO, "run", "--bios", UART_ONCE], stderr=subprocess.PIPE,
+                         preexec_fn=close_in_out)
+    time.sleep(1.0)
+    fds = {}
+    for fd in (0, 1):
+        try:
+            fds[fd] = os.readlink("/proc/%d/fd/%d" % (p.pid, fd))
+        except OSError as e:
+            fds[fd] = str(e)
+    p.send_signal(signal.SIGTERM)
+    status = wait_status(p, 10)
+    p.stderr.close()
+    check("closed fds 0, 1: /dev/null on them", fds == {0: "/dev/null", 1: "/dev/null"},
+          repr(fds))
+    check("closed fds 0, 1: SIGTERM -> 143", status == 128 + signal.SIGTERM,
+          "status %r" % status)
 
 
 def read_until(fd, text, timeout=5.0):
@@ -173,6 +210,7 @@ def main():
     test_statuses()
     test_usage_errors()
     test_reboot_loop()
+    test_closed_std_fds()
     test_terminal()
     shutil.rmtree(TMP, ignore_errors=True)
     if failures:
