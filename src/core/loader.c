@@ -183,7 +183,12 @@ int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t 
 	uint8_t *p = NULL;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO's read-only open(2) would wait for a writer forever; it, and
+	 * anything else that is not a regular file, is refused right after. The flag is
+	 * cleared before reading.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		return fail(err, msg, msglen, "%s: %s", path, strerror(-err));
@@ -195,6 +200,11 @@ int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t 
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = fail(-EINVAL, msg, msglen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		err = -errno;
+		fail(err, msg, msglen, "%s: %s", path, strerror(-err));
 		goto out;
 	}
 	if (st.st_size == 0) {

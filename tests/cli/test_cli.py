@@ -45,6 +45,27 @@ FAIL200 = program("fail200.bin", [0x001002B7, 0x00C83337, 0x3333031B, 0x0062A023
 # t0 = 0x100000; t1 = (256 << 16) | 0x3333 (fail, code 256: 256 & 0xff is 0); sw; j .
 FAIL256 = program("fail256.bin", [0x001002B7, 0x01003337, 0x3333031B, 0x0062A023, J_SELF])
 SPIN = program("spin.bin", [J_SELF])
+
+
+def image(name, words, data=b""):
+    """Writes a RISC-V Linux Image (Documentation/arch/riscv/boot-image-header.rst, v0.2,
+    text_offset 2 MiB) whose code, run in S-mode under the built-in SBI, starts at offset 64
+    with words and is followed by data; returns its path."""
+    code = struct.pack("<%dI" % len(words), *words) + data
+    size = (64 + len(code) + 4095) & ~4095
+    header = struct.pack("<IIQQQIIQ8s4sI", 0x0400006F,  # j 64 (past the header)
+                         0, 0x200000, size, 0, 2, 0, 0, b"RISCV\0\0\0", b"RSC\x05", 0)
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(header + code)
+    return path
+
+
+# Forever: a0 = 'y'; a7 = 1 (legacy console_putchar); ecall.
+PUTCHAR_LOOP = image("putchar.img", [0x07900513, 0x00100893, 0x00000073, 0xFF5FF06F])
+# Forever: a1 = the 32 bytes after the loop; a0 = 32; a2 = a6 = 0; a7 = DBCN; ecall (write).
+DBCN_LOOP = image("dbcn.img", [0x00000597, 0x02458593, 0x02000513, 0x00000613, 0x00000813,
+                               0x444248B7, 0x34E8889B, 0x00000073, 0xFE1FF06F], b"z" * 32)
 # t0 = 0x10000000 (UART); t1 = 'x'; sb t1, 0(t0); j .
 UART_ONCE = program("uart_once.bin", [0x100002B7, 0x07800313, 0x00628023, J_SELF])
 GARBAGE = program("garbage.bin", [0x11111111] * 32)
@@ -57,8 +78,13 @@ def check(name, cond, detail=""):
 
 
 def run(args, want_status, want_err=None, timeout=30, not_err=None):
-    p = subprocess.run([VIREO, "run"] + args, stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=timeout, text=True)
+    try:
+        p = subprocess.run([VIREO, "run"] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout, text=True)
+    except subprocess.TimeoutExpired:
+        check("run %s -> %d" % (" ".join(args), want_status), False,
+              "still running after %d s" % timeout)
+        return
     ok = p.returncode == want_status and (want_err is None or want_err in p.stderr)
     ok = ok and (not_err is None or not_err not in p.stderr)
     check("run %s -> %d" % (" ".join(args), want_status), ok,
@@ -91,6 +117,24 @@ def test_usage_errors():
     run(["--kernel", SPIN], 2, "truncated")
     run(["--bios", POWEROFF, "--bogus"], 2, "--bogus")
     run(["--bios", POWEROFF, "--console", "hvc"], 2, "--console")
+
+
+def test_not_regular_files():
+    """A FIFO (whose read-only open would wait for a writer) or a directory is refused at once
+    as an image or a drive."""
+    fifo = os.path.join(TMP, "fifo")
+    os.mkfifo(fifo)
+    run(["--kernel", fifo], 2, "not a regular file", timeout=10)
+    run(["--bios", fifo], 2, "not a regular file", timeout=10)
+    run(["--kernel", PUTCHAR_LOOP, "--bios", fifo], 2, "not a regular file", timeout=10)
+    run(["--kernel", PUTCHAR_LOOP, "--initrd", fifo], 2, "not a regular file", timeout=10)
+    run(["--kernel", PUTCHAR_LOOP, "--initrd", TMP], 2, "not a regular file", timeout=10)
+    run(["--bios", POWEROFF, "--drive", "file=%s,ro=on" % fifo], 2,
+        "not a regular file or a block device", timeout=10)
+    run(["--bios", POWEROFF, "--drive", "file=%s" % fifo], 2,
+        "not a regular file or a block device", timeout=10)
+    run(["--bios", POWEROFF, "--drive", "file=/dev/null,ro=on"], 2,
+        "not a regular file or a block device", timeout=10)
 
 
 def test_reboot_loop():
@@ -209,6 +253,7 @@ def test_terminal():
 def main():
     test_statuses()
     test_usage_errors()
+    test_not_regular_files()
     test_reboot_loop()
     test_closed_std_fds()
     test_terminal()
