@@ -137,6 +137,44 @@ def test_not_regular_files():
         "not a regular file or a block device", timeout=10)
 
 
+def test_oversized_images():
+    """A sparse multi-GiB image is refused by its size, before any of it is read or allocated:
+    quickly, with a clear error and status 2."""
+    def sparse(name, head, size=4 << 30):
+        path = os.path.join(TMP, name)
+        with open(path, "wb") as f:
+            f.write(head)
+            f.truncate(size)
+        return path
+
+    with open(PUTCHAR_LOOP, "rb") as f:
+        kernel_head = f.read()
+    cases = [
+        (["--kernel", PUTCHAR_LOOP, "--mem", "128M", "--initrd", sparse("initrd", b"")],
+         "RAM too small"),
+        (["--kernel", sparse("kernel", kernel_head), "--mem", "128M"], "too big"),
+        (["--bios", sparse("bios", b"\x6f")], "too big"),
+        (["--kernel", PUTCHAR_LOOP, "--bios", sparse("fw", b"\x6f")], "too big"),
+    ]
+    for args, want in cases:
+        start = time.time()
+        p = subprocess.Popen([VIREO, "run"] + args, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
+        err = p.stderr.read().decode(errors="replace")
+        p.stderr.close()
+        took = time.time() - start
+        status = os.waitstatus_to_exitcode(status)
+        rss_mib = usage.ru_maxrss >> 10
+        name = "oversized %s" % " ".join(a.replace(TMP + "/", "") for a in args)
+        check(name + ": status 2, clear error", status == 2 and want in err,
+              "status %d, stderr %r" % (status, err))
+        check(name + ": quick, no big allocation", took < 5 and rss_mib < 64,
+              "%.1f s, peak RSS %d MiB" % (took, rss_mib))
+    for name in ("initrd", "kernel", "bios", "fw"):
+        os.unlink(os.path.join(TMP, name))
+
+
 def test_reboot_loop():
     """Without --no-reboot a resetting guest is booted again and again until stopped."""
     p = subprocess.Popen([VIREO, "run", "--bios", RESET], stdin=subprocess.DEVNULL,
@@ -254,6 +292,7 @@ def main():
     test_statuses()
     test_usage_errors()
     test_not_regular_files()
+    test_oversized_images()
     test_reboot_loop()
     test_closed_std_fds()
     test_terminal()
