@@ -68,6 +68,16 @@ DBCN_LOOP = image("dbcn.img", [0x00000597, 0x02458593, 0x02000513, 0x00000613, 0
                                0x444248B7, 0x34E8889B, 0x00000073, 0xFE1FF06F], b"z" * 32)
 # t0 = 0x10000000 (UART); t1 = 'x'; sb t1, 0(t0); j .
 UART_ONCE = program("uart_once.bin", [0x100002B7, 0x07800313, 0x00628023, J_SELF])
+# t0 = UART; t1 = 'x'; forever: wait for LSR.THRE (lbu t2, 5(t0); andi 0x20; beqz), sb t1.
+UART_LOOP = program("uart_loop.bin", [0x100002B7, 0x07800313, 0x0052C383, 0x0203F393,
+                                      0xFE038CE3, 0x00628023, 0xFF1FF06F])
+# t0 = UART; t3 = 0; t6 = 0x40000; until t3 == t6: wait for THRE, send '0' + (t3 & 63), t3++;
+# then power off through the finisher.
+UART_COUNT_N = 0x40000
+UART_COUNT = program("uart_count.bin", [
+    0x100002B7, 0x00000E13, 0x00040FB7, 0x0052C383, 0x0203F393, 0xFE038CE3, 0x03FE7E93,
+    0x030E8E93, 0x01D28023, 0x001E0E13, 0xFFFE12E3, 0x001002B7, 0x00005337, 0x55530313,
+    0x0062A023, J_SELF])
 GARBAGE = program("garbage.bin", [0x11111111] * 32)
 
 
@@ -221,6 +231,51 @@ def test_closed_std_fds():
           "status %r" % status)
 
 
+def test_stuck_stdout():
+    """Guest output to a stdout that nobody reads (a full pipe) must not keep a vCPU in
+    write(2): SIGTERM still ends Vireo at once, whichever way the guest prints."""
+    guests = [("UART", ["--bios", UART_LOOP]),
+              ("SBI putchar", ["--kernel", PUTCHAR_LOOP, "--mem", "64M"]),
+              ("SBI DBCN", ["--kernel", DBCN_LOOP, "--mem", "64M"])]
+    for name, args in guests:
+        r, w = os.pipe()
+        p = subprocess.Popen([VIREO, "run"] + args, stdin=subprocess.DEVNULL, stdout=w,
+                             stderr=subprocess.DEVNULL)
+        os.close(w)
+        time.sleep(1.5)  # the pipe and Vireo's buffer fill up long before
+        running = p.poll() is None
+        start = time.time()
+        p.send_signal(signal.SIGTERM)
+        status = wait_status(p, 10)
+        took = time.time() - start
+        os.close(r)
+        check("stuck stdout, %s: still running until the signal" % name, running)
+        check("stuck stdout, %s: SIGTERM -> 143 at once" % name,
+              status == 128 + signal.SIGTERM and took < 5,
+              "status %r after %.1f s" % (status, took))
+
+
+def test_slow_stdout():
+    """A reader that is merely slow loses nothing: the guest waits on LSR.THRE."""
+    p = subprocess.Popen([VIREO, "run", "--bios", UART_COUNT], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # the guest fills the pipe and the buffer, then waits
+    out = b""
+    while True:
+        chunk = p.stdout.read(4096)
+        if not chunk:
+            break
+        out += chunk
+        time.sleep(0.001)
+    status = wait_status(p, 30)
+    want = bytes(0x30 + (i & 63) for i in range(64)) * (UART_COUNT_N // 64)
+    check("slow stdout: every byte arrives in order", out == want,
+          "%d of %d bytes, first difference at %r" % (
+              len(out), len(want), next((i for i, (a, b) in enumerate(zip(out, want))
+                                         if a != b), min(len(out), len(want)))))
+    check("slow stdout: the guest powers off -> 0", status == 0, "status %r" % status)
+
+
 def read_until(fd, text, timeout=5.0):
     """Reads from fd until text appears; returns everything read."""
     buf = b""
@@ -295,6 +350,8 @@ def main():
     test_oversized_images()
     test_reboot_loop()
     test_closed_std_fds()
+    test_stuck_stdout()
+    test_slow_stdout()
     test_terminal()
     shutil.rmtree(TMP, ignore_errors=True)
     if failures:
