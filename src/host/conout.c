@@ -2,24 +2,44 @@
 /*
  * Guest console output. Producers (vCPU threads in the UART and the SBI console) copy bytes
  * into a ring under a lock and never touch the fd; one writer thread takes them out of the
- * ring and write(2)s them, blocking as long as the reader makes it. The writer reads the ring
- * without the lock (only it moves head; producers only fill the free part), and is the only
- * thread that can block on the fd: it runs with cancellation disabled except inside write(2)
- * and poll(2), so conout_destroy can end it there when the reader takes nothing at all.
+ * ring and writes them, waiting in poll(2) as long as the reader makes it. The writer reads the
+ * ring without the lock (only it moves head; producers only fill the free part).
+ *
+ * The writer must never sleep where conout_destroy cannot wake it, so it writes without
+ * blocking: to a pipe, FIFO or terminal through a file description of its own opened with
+ * O_NONBLOCK (/proc/self/fd/N; setting O_NONBLOCK on the caller's stdout would change it for
+ * the shell and every process sharing it), to a socket with MSG_DONTWAIT, and it waits in
+ * poll(2) together with an eventfd that conout_destroy signals. Regular files and block
+ * devices do not wait for a reader and are written as they are. Without /proc the fd is
+ * written as it is after poll(2) says it takes bytes, PIPE_BUF at most at a time.
  * A write error (EPIPE: the reader is gone) drops the bytes, as a missing console would.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "host/conout.h"
 
+/* conout_put's answer when conout_destroy asked the writer to give up. */
+#define CONOUT_ABORT SIZE_MAX
+
 struct conout {
-	int fd;
+	int fd;	       /* what the writer writes to: the caller's fd or own_fd */
+	int own_fd;    /* a non-blocking description of the caller's fd, or -1 */
+	int abort_fd;  /* eventfd: readable once the writer must give up */
+	bool sock;     /* fd is a socket: send(MSG_DONTWAIT) */
+	bool nonblock; /* writes to fd never block */
 	pthread_t thread;
 	bool thread_started;
 
@@ -53,28 +73,46 @@ static struct timespec deadline_in(unsigned ms)
 	return t;
 }
 
-/* Writes some of p[0..len) to the fd; returns how many bytes leave the ring (written or lost). */
+/* Waits until the fd takes bytes (or has an error to report); false when told to give up. */
+static bool conout_wait_out(struct conout *co)
+{
+	struct pollfd p[2] = {
+	    {.fd = co->fd, .events = POLLOUT},
+	    {.fd = co->abort_fd, .events = POLLIN},
+	};
+
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	return !p[1].revents;
+}
+
+/*
+ * Writes some of p[0..len) to the fd; returns how many bytes leave the ring (written, or lost
+ * to a write error), or CONOUT_ABORT.
+ */
 static size_t conout_put(struct conout *co, const uint8_t *p, size_t len)
 {
 	for (;;) {
-		struct pollfd pfd = {.fd = co->fd, .events = POLLOUT};
 		ssize_t n;
-		int e;
 
-		/* write(2) and poll(2): the cancellation points where the writer may stop. */
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		n = write(co->fd, p, len);
-		e = errno;
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (!co->nonblock) {
+			/* Only as much as a blocking write is sure to take without waiting. */
+			if (!conout_wait_out(co))
+				return CONOUT_ABORT;
+			if (len > PIPE_BUF)
+				len = PIPE_BUF;
+		}
+		if (co->sock)
+			n = send(co->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(co->fd, p, len);
 		if (n > 0)
 			return (size_t)n;
-		if (n < 0 && e == EINTR)
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK)) {
-			/* A non-blocking fd (the caller's choice): wait until it takes more. */
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-			poll(&pfd, 1, -1);
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!conout_wait_out(co))
+				return CONOUT_ABORT;
 			continue;
 		}
 		/* The reader is gone (EPIPE, EIO) or the fd takes nothing: the bytes go nowhere. */
@@ -95,7 +133,6 @@ static void *conout_thread(void *arg)
 {
 	struct conout *co = arg;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&co->lock);
 	for (;;) {
 		size_t len, n;
@@ -109,6 +146,8 @@ static void *conout_thread(void *arg)
 		pthread_mutex_unlock(&co->lock);
 		n = conout_put(co, co->buf + co->head, len);
 		pthread_mutex_lock(&co->lock);
+		if (n == CONOUT_ABORT)
+			break; /* what is left is dropped */
 		co->head = (co->head + n) % CONOUT_BUF;
 		co->count -= n;
 		co->taken += n;
@@ -123,6 +162,34 @@ static void *conout_thread(void *arg)
 	return NULL;
 }
 
+/* Picks how to write to fd without blocking (see the top of this file). */
+static void conout_open_fd(struct conout *co, int fd)
+{
+	char path[32];
+	struct stat st;
+	int fl;
+
+	co->fd = fd;
+	if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		co->nonblock = true; /* never waits for a reader */
+		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		co->sock = co->nonblock = true;
+		return;
+	}
+	/* A pipe, FIFO or terminal: a description of our own, non-blocking. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	co->own_fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (co->own_fd >= 0) {
+		co->fd = co->own_fd;
+		co->nonblock = true;
+		return;
+	}
+	fl = fcntl(fd, F_GETFL);
+	co->nonblock = fl >= 0 && (fl & O_NONBLOCK);
+}
+
 int conout_create(struct conout **out, int fd)
 {
 	struct conout *co;
@@ -133,7 +200,14 @@ int conout_create(struct conout **out, int fd)
 	co = calloc(1, sizeof(*co));
 	if (!co)
 		return -ENOMEM;
-	co->fd = fd;
+	co->own_fd = -1;
+	co->abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (co->abort_fd < 0) {
+		err = -errno;
+		free(co);
+		return err;
+	}
+	conout_open_fd(co, fd);
 	pthread_mutex_init(&co->lock, NULL);
 	pthread_mutex_init(&co->notify_lock, NULL);
 	/* Timed waits measure intervals: immune to changes of the wall clock. */
@@ -240,11 +314,17 @@ void conout_destroy(struct conout *co)
 		co->stop = true;
 		pthread_cond_signal(&co->more);
 		pthread_mutex_unlock(&co->lock);
-		/* The reader took nothing for CONOUT_FLUSH_MS: end the writer in write(2). */
+		/*
+		 * The reader took nothing for CONOUT_FLUSH_MS: the writer gives up the rest. The
+		 * counter goes from 0 to 1, which cannot fail.
+		 */
 		if (!empty)
-			pthread_cancel(co->thread);
+			eventfd_write(co->abort_fd, 1);
 		pthread_join(co->thread, NULL);
 	}
+	if (co->own_fd >= 0)
+		close(co->own_fd);
+	close(co->abort_fd);
 	pthread_cond_destroy(&co->more);
 	pthread_cond_destroy(&co->room);
 	pthread_mutex_destroy(&co->notify_lock);

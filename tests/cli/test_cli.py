@@ -11,6 +11,7 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -231,16 +232,30 @@ def test_closed_std_fds():
           "status %r" % status)
 
 
+def stuck_output(kind):
+    """An fd nobody reads, of a kind; returns (what vireo writes to, what the test keeps)."""
+    if kind == "pipe":
+        return os.pipe()[::-1]
+    if kind == "pty":
+        master, slave = pty.openpty()
+        return slave, master
+    a, b = socket.socketpair()
+    return os.dup(a.detach()), os.dup(b.detach())
+
+
 def test_stuck_stdout():
-    """Guest output to a stdout that nobody reads (a full pipe) must not keep a vCPU in
-    write(2): SIGTERM still ends Vireo at once, whichever way the guest prints."""
-    guests = [("UART", ["--bios", UART_LOOP]),
-              ("SBI putchar", ["--kernel", PUTCHAR_LOOP, "--mem", "64M"]),
-              ("SBI DBCN", ["--kernel", DBCN_LOOP, "--mem", "64M"])]
-    for name, args in guests:
-        r, w = os.pipe()
+    """Guest output to a stdout that nobody reads (a full pipe, terminal or socket) must not
+    keep a vCPU in write(2): SIGTERM still ends Vireo at once, whichever way the guest prints."""
+    guests = [("UART", "pipe", ["--bios", UART_LOOP]),
+              ("UART", "pty", ["--bios", UART_LOOP]),
+              ("UART", "socket", ["--bios", UART_LOOP]),
+              ("SBI putchar", "pipe", ["--kernel", PUTCHAR_LOOP, "--mem", "64M"]),
+              ("SBI DBCN", "pipe", ["--kernel", DBCN_LOOP, "--mem", "64M"])]
+    for guest, kind, args in guests:
+        name = "%s to a %s" % (guest, kind)
+        w, r = stuck_output(kind)
         p = subprocess.Popen([VIREO, "run"] + args, stdin=subprocess.DEVNULL, stdout=w,
-                             stderr=subprocess.DEVNULL)
+                             stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(w)
         time.sleep(1.5)  # the pipe and Vireo's buffer fill up long before
         running = p.poll() is None
