@@ -2,6 +2,7 @@
 /* The vireo command line: build a VM, boot a kernel or firmware, run it, report how it ended. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -166,6 +167,7 @@ static int exit_status(const struct vm *vm, int state)
 	case VM_POWEROFF:
 		return 0;
 	case VM_FAIL:
+		fprintf(stderr, "vireo: the guest reported failure code %d\n", vm->exit_code);
 		return (vm->exit_code & 0xff) ? (vm->exit_code & 0xff) : 1;
 	case VM_RESET:
 		fprintf(stderr, "vireo: the guest reset (not rebooting: --no-reboot)\n");
@@ -321,7 +323,7 @@ static int run_vm(const struct run_opts *o)
 {
 	char msg[256];
 	struct console *con;
-	int err, status = 0, ret;
+	int err, status = 0, ret, signo;
 	bool reset;
 
 	if (vm_config_check(&o->cfg, msg, sizeof(msg))) {
@@ -336,15 +338,17 @@ static int run_vm(const struct run_opts *o)
 	do {
 		ret = run_once(o, con, &status, &reset);
 	} while (!ret && reset && !console_signal(con) && !console_quit_requested(con));
+	signo = console_signal(con);
 	if (ret)
 		status = ret;
-	else if (console_signal(con))
-		status = EXIT_SIGNAL + console_signal(con);
+	else if (signo)
+		status = EXIT_SIGNAL + signo;
 	else if (console_quit_requested(con))
 		status = 0;
 	console_close(con);
-	if (status > EXIT_SIGNAL)
-		fprintf(stderr, "vireo: stopped by signal %d\n", status - EXIT_SIGNAL);
+	/* Only a signal is reported as one: a guest failure code may be above 128 too. */
+	if (!ret && signo)
+		fprintf(stderr, "vireo: stopped by signal %d\n", signo);
 	return status;
 }
 
@@ -477,6 +481,30 @@ static int cmd_run(int argc, char **argv)
 	return run_vm(&o);
 }
 
+/*
+ * Opens /dev/null on any of fds 0, 1 and 2 that Vireo was started without, so that no fd it
+ * opens later (a pipe, an image, a socket) takes their place and gets the guest's console
+ * output or stray messages; 0 or -errno.
+ */
+static int std_fds_open(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open(2) returns the lowest free fd, which is fd: the ones below are open. */
+		nfd = open("/dev/null", O_RDWR);
+		if (nfd < 0)
+			return -errno;
+		if (nfd != fd) {
+			close(nfd);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -484,8 +512,15 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, err;
 
+	/* Before anything else opens an fd. */
+	err = std_fds_open();
+	if (err) {
+		fprintf(stderr, "vireo: cannot open /dev/null on a closed fd 0, 1 or 2: %s\n",
+			strerror(-err));
+		return EXIT_USAGE;
+	}
 	/* A console reader that went away must not kill the VM: UART writes just fail. */
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;

@@ -194,6 +194,29 @@ static int boot_start_firmware(struct vm *vm, uint64_t fw_entry, uint64_t kernel
 	return 0;
 }
 
+/*
+ * Reads the initrd if it fits between the kernel k and the device tree: a bigger one is refused
+ * before anything is read, with boot_layout_place's message on the RAM it would need.
+ */
+static int boot_map_initrd(struct vm *vm, const char *path, const struct loaded_kernel *k,
+			   struct loader_file *f, char *err, size_t len)
+{
+	struct boot_layout l;
+	uint64_t room;
+	int e;
+
+	e = boot_layout_place(&l, vm->ram_base, vm->ram_size, k->start, k->end, 0, err, len);
+	if (e)
+		return e;
+	/* Both ends are page aligned, so any size up to room rounds up to at most room. */
+	room = l.fdt_addr - align_up(k->end, BOOT_INITRD_ALIGN);
+	e = loader_file_map(path, room, f, err, len);
+	if (e != -EFBIG)
+		return e;
+	e = boot_layout_place(&l, vm->ram_base, vm->ram_size, k->start, k->end, f->len, err, len);
+	return e ? e : -EFBIG;
+}
+
 /* The kernel boot: optional firmware, kernel, initrd, device tree, then the harts. */
 static int boot_kernel(struct vm *vm, const struct boot_params *p, char *err, size_t len)
 {
@@ -212,7 +235,7 @@ static int boot_kernel(struct vm *vm, const struct boot_params *p, char *err, si
 	if (e)
 		return e;
 	if (p->initrd) {
-		e = loader_file_map(p->initrd, &initrd, err, len);
+		e = boot_map_initrd(vm, p->initrd, &k, &initrd, err, len);
 		if (e)
 			return e;
 	}

@@ -156,15 +156,15 @@ int loader_load_raw_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 }
 
 /*
- * Reads exactly len bytes at offset 0 into buf. A file that shrank meanwhile is an error
+ * Reads exactly len bytes at offset off into buf. A file that shrank meanwhile is an error
  * (-EIO), not a SIGBUS as it would be through a mapping; 0 or -errno.
  */
-static int read_whole(int fd, uint8_t *buf, size_t len)
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t r = pread(fd, buf + done, len - done, (off_t)done);
+		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -177,13 +177,66 @@ static int read_whole(int fd, uint8_t *buf, size_t len)
 	return 0;
 }
 
-int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t msglen)
+/*
+ * How many bytes from the start of a file of size bytes the loaders use: for an ELF with
+ * valid headers, up to the end of its program headers and PT_LOAD segments (symbols and
+ * debug sections are never read); else, or for a segment past the end, the whole file (whose
+ * checks then report it). 0 or -errno.
+ */
+static int file_needed(int fd, uint64_t size, uint64_t *need)
+{
+	uint8_t hdr[sizeof(Elf64_Ehdr)];
+	Elf64_Phdr *ph = NULL;
+	Elf64_Ehdr eh;
+	uint64_t end, seg;
+	size_t tab;
+	int err;
+
+	*need = size;
+	if (size < sizeof(hdr))
+		return 0;
+	err = read_at(fd, hdr, sizeof(hdr), 0);
+	if (err || elf_check_header(hdr, size, &eh, NULL, 0))
+		return err;
+	/* elf_check_header saw the table within the file, so this neither overflows nor wraps. */
+	tab = (size_t)eh.e_phnum * sizeof(*ph);
+	end = eh.e_phoff + tab;
+	ph = malloc(tab);
+	if (!ph)
+		return -ENOMEM;
+	err = read_at(fd, ph, tab, eh.e_phoff);
+	if (err)
+		goto out;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (__builtin_add_overflow(ph[i].p_offset, ph[i].p_filesz, &seg) || seg > size)
+			goto out; /* the whole file: the ELF loader says what is wrong */
+		if (seg > end)
+			end = seg;
+	}
+	*need = end > sizeof(eh) ? end : sizeof(eh);
+out:
+	free(ph);
+	return err;
+}
+
+int loader_file_map(const char *path, uint64_t max, struct loader_file *fm, char *msg,
+		    size_t msglen)
 {
 	struct stat st;
 	uint8_t *p = NULL;
+	uint64_t need;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fm->data = NULL;
+	fm->len = 0;
+	/*
+	 * O_NONBLOCK: a FIFO's read-only open(2) would wait for a writer forever; it, and
+	 * anything else that is not a regular file, is refused right after. The flag is
+	 * cleared before reading.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		return fail(err, msg, msglen, "%s: %s", path, strerror(-err));
@@ -197,22 +250,36 @@ int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t 
 		err = fail(-EINVAL, msg, msglen, "%s: not a regular file", path);
 		goto out;
 	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		err = -errno;
+		fail(err, msg, msglen, "%s: %s", path, strerror(-err));
+		goto out;
+	}
 	if (st.st_size == 0) {
 		err = fail(-ENOEXEC, msg, msglen, "%s: file is empty", path);
 		goto out;
 	}
-	/* Nothing bigger than the largest guest RAM can be loaded: do not even allocate it. */
-	if ((uint64_t)st.st_size > VM_RAM_MAX) {
-		err = fail(-EFBIG, msg, msglen, "%s: file too big (%" PRIu64 " bytes)", path,
-			   (uint64_t)st.st_size);
+	err = file_needed(fd, (uint64_t)st.st_size, &need);
+	if (err) {
+		fail(err, msg, msglen, "%s: %s", path,
+		     err == -EIO ? "file shrank while being read" : strerror(-err));
 		goto out;
 	}
-	p = malloc((size_t)st.st_size);
+	/* What cannot fit in the room given is refused before anything is allocated or read. */
+	if (need > max) {
+		fm->len = (size_t)need;
+		err = fail(-EFBIG, msg, msglen,
+			   "%s: too big: %" PRIu64 " bytes to load, at most %" PRIu64
+			   " fit in RAM (%" PRIu64 " MiB free for it)",
+			   path, need, max, max >> 20);
+		goto out;
+	}
+	p = malloc((size_t)need);
 	if (!p) {
 		err = fail(-ENOMEM, msg, msglen, "%s: %s", path, strerror(ENOMEM));
 		goto out;
 	}
-	err = read_whole(fd, p, (size_t)st.st_size);
+	err = read_at(fd, p, (size_t)need, 0);
 	if (err) {
 		fail(err, msg, msglen, "%s: %s", path,
 		     err == -EIO ? "file shrank while being read" : strerror(-err));
@@ -220,7 +287,7 @@ int loader_file_map(const char *path, struct loader_file *fm, char *msg, size_t 
 		goto out;
 	}
 	fm->data = p;
-	fm->len = (size_t)st.st_size;
+	fm->len = (size_t)need;
 out:
 	close(fd);
 	return err;
@@ -248,7 +315,7 @@ static int with_path(int err, const char *path, char *msg, size_t msglen)
 int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry, char *msg, size_t msglen)
 {
 	struct loader_file fm;
-	int err = loader_file_map(path, &fm, msg, msglen);
+	int err = loader_file_map(path, vm->ram_size, &fm, msg, msglen);
 
 	if (err)
 		return err;
@@ -260,7 +327,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry, char *msg,
 int loader_load_raw(struct vm *vm, const char *path, uint64_t addr, char *msg, size_t msglen)
 {
 	struct loader_file fm;
-	int err = loader_file_map(path, &fm, msg, msglen);
+	int err = loader_file_map(path, vm->ram_size, &fm, msg, msglen);
 
 	if (err)
 		return err;
@@ -272,7 +339,7 @@ int loader_load_raw(struct vm *vm, const char *path, uint64_t addr, char *msg, s
 int loader_load_image(struct vm *vm, const char *path, uint64_t *entry, char *msg, size_t msglen)
 {
 	struct loader_file fm;
-	int err = loader_file_map(path, &fm, msg, msglen);
+	int err = loader_file_map(path, vm->ram_size, &fm, msg, msglen);
 
 	if (err)
 		return err;
@@ -487,7 +554,10 @@ int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struc
 		       char *msg, size_t msglen)
 {
 	struct loader_file fm;
-	int err = loader_file_map(path, &fm, msg, msglen);
+	uint64_t ram_end = vm->ram_base + vm->ram_size;
+	/* Nothing goes below min_addr, so at most the RAM above it is room for the kernel. */
+	int err =
+	    loader_file_map(path, min_addr < ram_end ? ram_end - min_addr : 0, &fm, msg, msglen);
 
 	if (err)
 		return err;
@@ -501,7 +571,7 @@ int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint6
 {
 	struct loader_file fm;
 	uint64_t lo;
-	int err = loader_file_map(path, &fm, msg, msglen);
+	int err = loader_file_map(path, vm->ram_size, &fm, msg, msglen);
 
 	if (err)
 		return err;

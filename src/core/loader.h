@@ -34,7 +34,7 @@ struct loaded_kernel {
 	int is_image;	     /* 1 for a Linux Image, 0 for an ELF */
 };
 
-/* A private copy of a whole regular, non-empty file (read, not mapped: no SIGBUS if it shrinks). */
+/* A private copy of a regular, non-empty file (read, not mapped: no SIGBUS if it shrinks). */
 struct loader_file {
 	const uint8_t *data;
 	size_t len;
@@ -77,8 +77,13 @@ int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struc
 int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint64_t *end, char *msg,
 			 size_t msglen);
 
-/** Reads a whole regular, non-empty file into memory; 0 or -errno with msg naming the file. */
-int loader_file_map(const char *path, struct loader_file *f, char *msg, size_t msglen);
+/**
+ * Reads a regular, non-empty file into memory: all of it, or for an ELF only its headers and
+ * PT_LOAD segments. More than max bytes is refused before anything is read: -EFBIG with
+ * f->len the bytes needed and f->data NULL. 0 or -errno with msg naming the file.
+ */
+int loader_file_map(const char *path, uint64_t max, struct loader_file *f, char *msg,
+		    size_t msglen);
 
 /** Frees what loader_file_map read. */
 void loader_file_unmap(struct loader_file *f);

@@ -13,6 +13,7 @@
 #include "core/vm.h"
 #include "cpu/hart.h"
 #include "dev/devices.h"
+#include "host/conout.h"
 
 _Static_assert(NS_PER_SEC % VM_TIMEBASE_HZ == 0, "mtime tick must be a whole number of ns");
 #define NS_PER_TICK (NS_PER_SEC / VM_TIMEBASE_HZ)
@@ -113,6 +114,10 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		err = -ENOMEM;
 		goto out;
 	}
+	/* Guest console output must never block a vCPU on a slow or stuck reader. */
+	err = conout_create(&vm->conout, vm->console_fd);
+	if (err)
+		goto out;
 	err = vm_create_harts(vm, cfg->nharts);
 	if (err)
 		goto out;
@@ -133,6 +138,8 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->bus);
 	/* The interrupt controller goes last: devices may drive their lines until destroyed. */
 	plic_destroy(vm->irqchip);
+	/* After the UART, which hooks into it; flushes what the guest wrote (a bounded wait). */
+	conout_destroy(vm->conout);
 	for (unsigned i = 0; i < vm->nharts; i++) {
 		if (vm->harts[i]) {
 			hart_destroy(vm->harts[i]);

@@ -10,6 +10,7 @@
 
 #include "core/bus.h"
 
+struct conout;
 struct hart;
 
 #define VM_MAX_HARTS 32
@@ -47,6 +48,7 @@ struct vm {
 	uint64_t start_ns;	       /* host CLOCK_MONOTONIC when mtime was 0 */
 	_Atomic uint64_t mtime_offset; /* added to the clock's ticks; set by a guest mtime write */
 	int console_fd;		       /* UART output */
+	struct conout *conout;	       /* buffered writer to console_fd (src/host/conout.c) */
 
 	_Atomic int state; /* enum vm_state */
 	int exit_code;	   /* for VM_FAIL: the code the guest reported */

@@ -41,7 +41,7 @@ int finisher_create(struct vm *vm, struct mmio_region *r);
 /** CLINT (ACLINT MSWI + MTIMER) for the VM's harts; 0 or -errno. */
 int aclint_create(struct vm *vm, struct mmio_region *r);
 
-/** ns16550a UART writing to vm->console_fd, on PLIC line 10; sets vm->console; 0 or -errno. */
+/** ns16550a UART writing to vm->conout, on PLIC line 10; sets vm->console; 0 or -errno. */
 int uart16550_create(struct vm *vm, struct mmio_region *r);
 
 /** Queues a received byte in a UART made by uart16550_create; false when its FIFO is full. */

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ns16550a UART (register model of the PC16550D datasheet, as on QEMU's virt board). The
- * transmitter is infinitely fast: a byte written to THR goes straight to the output fd, so
- * THR and the shift register always read as empty. The receiver has a 16-byte FIFO fed by
+ * ns16550a UART (register model of the PC16550D datasheet, as on QEMU's virt board). A byte
+ * written to THR goes at once into the VM's console output buffer (src/host/conout.c), which a
+ * host thread writes to the output fd, so a vCPU never waits for the host's reader. The
+ * transmitter reads as empty (LSR.THRE and TEMT, the THRE interrupt) while that buffer has room
+ * for a whole transmit FIFO load (16 bytes, what Linux's 8250 driver writes per THRE
+ * interrupt); when a slow reader fills it, THRE drops and comes back, with its interrupt, once
+ * the reader has taken enough. A guest that writes THR without waiting for THRE then loses the
+ * bytes that do not fit, as on hardware. The receiver has a 16-byte FIFO fed by
  * uart16550_receive() and by loopback mode. The interrupt output is PLIC source 10 on the
  * board (BOARD_UART0_IRQ), driven from the IIR state.
  */
@@ -10,12 +15,12 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "core/board.h"
 #include "core/fdt.h"
 #include "core/vm.h"
 #include "dev/devices.h"
+#include "host/conout.h"
 
 /* Register offsets (PC16550D table 2). */
 enum {
@@ -59,14 +64,16 @@ enum {
 #define MSR_DCD 0x80
 
 #define RX_FIFO 16
+#define TX_FIFO 16
 
 struct uart {
 	pthread_mutex_t lock;
 	struct vm *vm;
-	int fd;
+	struct conout *out; /* the VM's console output */
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	bool fifo_on;
 	bool thre_pending; /* THRE interrupt latched until IIR is read or THR written */
+	bool tx_wait;	   /* THR was written while full: THRE is raised when room comes back */
 	bool overrun;
 	uint8_t msr_delta; /* MSR bits 3:0 */
 	uint8_t rx[RX_FIFO];
@@ -124,14 +131,34 @@ static uint8_t uart_pop(struct uart *u)
 	return byte;
 }
 
-/* Sends a byte now so the guest's output survives a later crash; a gone console drops it. */
-static void uart_transmit(struct uart *u, uint8_t byte)
+/* THR (and the shift register) empty: loopback never waits, else room for a FIFO load. */
+static bool uart_thr_empty(const struct uart *u)
 {
-	ssize_t n;
+	return (u->mcr & MCR_LOOP) || conout_room(u->out) >= TX_FIFO;
+}
 
-	do {
-		n = write(u->fd, &byte, 1);
-	} while (n < 0 && errno == EINTR);
+/*
+ * Latches the THRE interrupt if THR is empty now, or once the output buffer has room again
+ * (uart_tx_room); a THR write or IIR read cleared it before.
+ */
+static void uart_thre_arm(struct uart *u)
+{
+	u->thre_pending = uart_thr_empty(u);
+	u->tx_wait = !u->thre_pending;
+}
+
+/* Called by the console output's thread after bytes left its buffer. */
+static void uart_tx_room(void *opaque)
+{
+	struct uart *u = opaque;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->tx_wait && uart_thr_empty(u)) {
+		u->tx_wait = false;
+		u->thre_pending = true;
+		uart_update(u);
+	}
+	pthread_mutex_unlock(&u->lock);
 }
 
 /* Modem status lines: in loopback they follow MCR (PC16550D 8.6), else a ready peer. */
@@ -165,7 +192,8 @@ static uint8_t uart_read_reg(struct uart *u, uint64_t off)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
+		v = (uart_thr_empty(u) ? LSR_THRE | LSR_TEMT : 0) | (u->rx_count ? LSR_DR : 0) |
+		    (u->overrun ? LSR_OE : 0);
 		u->overrun = false;
 		return v;
 	case UART_MSR:
@@ -188,8 +216,8 @@ static void uart_write_reg(struct uart *u, uint64_t off, uint8_t val)
 		if (u->mcr & MCR_LOOP)
 			uart_push(u, val);
 		else
-			uart_transmit(u, val);
-		u->thre_pending = true; /* THR is empty again at once */
+			conout_write(u->out, &val, 1); /* no room: the guest ignored THRE */
+		uart_thre_arm(u);
 		break;
 	case UART_IER:
 		if (u->lcr & LCR_DLAB) {
@@ -198,7 +226,7 @@ static void uart_write_reg(struct uart *u, uint64_t off, uint8_t val)
 		}
 		/* Enabling ETBEI with THR empty raises THRE (Linux's 8250 probe checks it). */
 		if ((val & IER_ETBEI) && !(u->ier & IER_ETBEI))
-			u->thre_pending = true;
+			uart_thre_arm(u);
 		u->ier = val & 0x0f;
 		break;
 	case UART_IIR_FCR:
@@ -279,6 +307,7 @@ static void uart_destroy(void *opaque)
 
 	if (u->vm->console == u)
 		u->vm->console = NULL;
+	conout_set_notify(u->out, NULL, NULL);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
 }
@@ -296,7 +325,7 @@ int uart16550_create(struct vm *vm, struct mmio_region *r)
 		return -err;
 	}
 	u->vm = vm;
-	u->fd = vm->console_fd;
+	u->out = vm->conout;
 	/* Every register resets to 0 (PC16550D table 5) except what uart_msr/LSR derive. */
 	uart_update(u);
 	r->opaque = u;
@@ -306,6 +335,7 @@ int uart16550_create(struct vm *vm, struct mmio_region *r)
 	r->write = uart_write;
 	r->destroy = uart_destroy;
 	vm->console = u;
+	conout_set_notify(u->out, uart_tx_room, u);
 	return 0;
 }
 

@@ -6,17 +6,16 @@
  * (boot, HSM hart_start, non-retentive resume), as OpenSBI sets it then (enter_s).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/vm.h"
 #include "cpu/access.h"
 #include "cpu/hart.h"
 #include "dev/devices.h"
 #include "fw/sbi.h"
+#include "host/conout.h"
 
 /* Harts are selected through a 64-bit set. */
 _Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
@@ -49,8 +48,12 @@ _Static_assert(VM_MAX_HARTS <= 64, "hart sets are 64-bit masks");
 
 /* Longest DBCN write done in one call; the spec lets it write less (SBI spec 12.1). */
 #define SBI_CONSOLE_CHUNK 4096u
-/* How long a blocking console byte write waits for a full console before failing. */
-#define SBI_CONSOLE_WAIT_MS 1000
+/*
+ * How long a console write waits for room in a full output buffer before it returns (DBCN
+ * write: a count of 0) or runs the ECALL again (the blocking byte writes), so that the hart
+ * still takes interrupts and stops when the VM does.
+ */
+#define SBI_CONSOLE_WAIT_MS 10
 
 /* The SBI return pair; noreg means the call set the hart's registers and pc itself. */
 struct sbiret {
@@ -147,32 +150,29 @@ static void remote_fence(struct hart *h, uint64_t set, bool tlb)
 	}
 }
 
-/* Writes up to len bytes to the console fd; the count, or -errno. block waits while full. */
-static int64_t console_out(struct vm *vm, const uint8_t *buf, size_t len, bool block)
+/*
+ * Queues up to len bytes in the VM's console output buffer (src/host/conout.c), which never
+ * blocks on the host's reader; returns how many fit, 0 when it stayed full for
+ * SBI_CONSOLE_WAIT_MS.
+ */
+static size_t console_out(struct vm *vm, const uint8_t *buf, size_t len)
 {
-	for (;;) {
-		ssize_t n = write(vm->console_fd, buf, len);
-		struct pollfd p = {.fd = vm->console_fd, .events = POLLOUT};
+	size_t n = conout_write(vm->conout, buf, len);
 
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		if (!block)
-			return 0;
-		if (poll(&p, 1, SBI_CONSOLE_WAIT_MS) <= 0)
-			return -EAGAIN;
-	}
+	if (!n && len && conout_wait_room(vm->conout, 1, SBI_CONSOLE_WAIT_MS))
+		n = conout_write(vm->conout, buf, len);
+	return n;
 }
 
-/* Blocking single-byte console write (DBCN write_byte, legacy putchar). */
-static int64_t console_putc(struct vm *vm, uint8_t c)
+/*
+ * The blocking single-byte writes (DBCN write_byte, SBI spec 12.3; legacy putchar, 5.2): true
+ * once the byte is queued. False while a slow reader keeps the buffer full: the caller leaves
+ * pc on the ECALL so that it runs again, which blocks the guest as the spec says but not the
+ * hart's thread, and the output is not lost.
+ */
+static bool console_putc(struct vm *vm, uint8_t c)
 {
-	int64_t n = console_out(vm, &c, 1, true);
-
-	return n == 1 ? SBI_SUCCESS : SBI_ERR_FAILED;
+	return console_out(vm, &c, 1) == 1;
 }
 
 /* Takes up to len received bytes from the console UART; the count (0 without a UART). */
@@ -414,7 +414,7 @@ static struct sbiret sbi_dbcn(struct hart *h, uint64_t fid)
 	int64_t n;
 
 	if (fid == SBI_DBCN_CONSOLE_WRITE_BYTE)
-		return err(console_putc(vm, (uint8_t)h->x[10]));
+		return console_putc(vm, (uint8_t)h->x[10]) ? ok(0) : (struct sbiret){.noreg = true};
 	if (fid != SBI_DBCN_CONSOLE_WRITE && fid != SBI_DBCN_CONSOLE_READ)
 		return err(SBI_ERR_NOT_SUPPORTED);
 	/* base_addr_hi holds address bits XLEN and up: always 0 for RAM on RV64. */
@@ -426,8 +426,9 @@ static struct sbiret sbi_dbcn(struct hart *h, uint64_t fid)
 		ram_written(vm, lo, (uint64_t)n);
 		return ok((uint64_t)n);
 	}
-	n = console_out(vm, buf, len < SBI_CONSOLE_CHUNK ? len : SBI_CONSOLE_CHUNK, false);
-	return n < 0 ? err(SBI_ERR_FAILED) : ok((uint64_t)n);
+	/* Partial, possibly 0, while the host's reader is slow: allowed by SBI spec 12.1. */
+	n = (int64_t)console_out(vm, buf, len < SBI_CONSOLE_CHUNK ? len : SBI_CONSOLE_CHUNK);
+	return ok((uint64_t)n);
 }
 
 /*
@@ -448,8 +449,11 @@ static int64_t legacy_hart_set(struct hart *h, uint64_t va, uint64_t *set)
 	return hart_set(h->vm, mask, 0, set);
 }
 
-/* Legacy extensions 0x00-0x08 (SBI spec 5): the result goes to a0 alone. */
-static int64_t sbi_legacy(struct hart *h, uint64_t eid)
+/*
+ * Legacy extensions 0x00-0x08 (SBI spec 5): the result goes to a0 alone; *again asks for the
+ * ECALL to run again instead (console_putc).
+ */
+static int64_t sbi_legacy(struct hart *h, uint64_t eid, bool *again)
 {
 	uint8_t c;
 	uint64_t set;
@@ -460,7 +464,8 @@ static int64_t sbi_legacy(struct hart *h, uint64_t eid)
 		h->stimecmp = h->x[10];
 		return SBI_SUCCESS;
 	case SBI_EXT_0_1_CONSOLE_PUTCHAR:
-		return console_putc(h->vm, (uint8_t)h->x[10]);
+		*again = !console_putc(h->vm, (uint8_t)h->x[10]);
+		return SBI_SUCCESS;
 	case SBI_EXT_0_1_CONSOLE_GETCHAR:
 		return console_in(h->vm, &c, 1) ? c : -1;
 	case SBI_EXT_0_1_CLEAR_IPI:
@@ -486,8 +491,13 @@ int sbi_ecall(struct hart *h)
 	struct sbiret r;
 
 	if (eid <= SBI_EXT_0_1_SHUTDOWN) {
-		h->x[10] = (uint64_t)sbi_legacy(h, eid);
-		h->pc += 4;
+		bool again = false;
+		int64_t ret = sbi_legacy(h, eid, &again);
+
+		if (!again) {
+			h->x[10] = (uint64_t)ret;
+			h->pc += 4;
+		}
 		return 0;
 	}
 	switch (eid) {

@@ -446,10 +446,27 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char 
 	uint64_t size = 0;
 	int fd, err;
 
-	fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK so that a FIFO (whose read-only open(2) waits for a writer) or a device
+	 * that waits for a carrier is refused below instead of hanging; cleared once it is known
+	 * to be a regular file or a block device.
+	 */
+	fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(msg, msglen, "--drive: cannot open %s: %s", o->path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		snprintf(msg, msglen, "--drive: %s is not a regular file or a block device",
+			 o->path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "--drive: %s: %s", o->path, strerror(errno));
+		close(fd);
 		return err;
 	}
 	if (flock(fd, (o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
@@ -457,9 +474,9 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char 
 		close(fd);
 		return -EBUSY;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode))
 		size = (uint64_t)st.st_size;
-	else if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size))
+	else if (ioctl(fd, BLKGETSIZE64, &size))
 		size = 0;
 	if (size < SECTOR_SIZE) {
 		snprintf(msg, msglen, "--drive: %s is not a disk image of at least 512 bytes",

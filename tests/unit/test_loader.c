@@ -322,13 +322,55 @@ static void test_file_shrinks(void **state)
 		want += data[i];
 	}
 	temp_file(path, data, sizeof(data));
-	assert_int_equal(loader_file_map(path, &f, msg, sizeof(msg)), 0);
+	assert_int_equal(loader_file_map(path, UINT64_MAX, &f, msg, sizeof(msg)), 0);
 	assert_int_equal(f.len, sizeof(data));
 	assert_int_equal(truncate(path, 0), 0);
 	for (size_t i = 0; i < f.len; i++)
 		sum += f.data[i];
 	assert_int_equal(sum, want);
 	loader_file_unmap(&f);
+	unlink(path);
+}
+
+/*
+ * Sizes are checked before anything is read: a file bigger than the room given is refused
+ * without allocating it, and of an ELF only its headers and PT_LOAD segments count and are
+ * read (a 1 GiB sparse tail, as debug sections would be, is not).
+ */
+static void test_file_size_bound(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t huge = 1ull << 30;
+	struct loader_file f;
+	char path[32];
+	uint64_t entry = 0;
+
+	temp_file(path, fx->img.buf, fx->img.len);
+	assert_int_equal(truncate(path, (off_t)huge), 0);
+	assert_int_equal(loader_file_map(path, DATA_OFF + 16, &f, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(f.len, DATA_OFF + 16);
+	assert_memory_equal(f.data, fx->img.buf, DATA_OFF + 16);
+	loader_file_unmap(&f);
+	assert_int_equal(loader_file_map(path, DATA_OFF + 15, &f, fx->msg, sizeof(fx->msg)),
+			 -EFBIG);
+	assert_int_equal(f.len, DATA_OFF + 16);
+	assert_null(f.data);
+	assert_int_equal(loader_load_elf(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)), 0);
+	assert_int_equal(entry, RAM_BASE + 0x100);
+	assert_int_equal(fx->vm.ram[0x10f], 0x1f);
+	unlink(path);
+
+	/* A raw file bigger than RAM. */
+	memset(fx->vm.ram, 0xaa, RAM_SIZE);
+	temp_file(path, "raw", 3);
+	assert_int_equal(truncate(path, (off_t)huge), 0);
+	assert_int_equal(loader_load_image(&fx->vm, path, &entry, fx->msg, sizeof(fx->msg)),
+			 -EFBIG);
+	assert_non_null(strstr(fx->msg, "too big"));
+	assert_non_null(strstr(fx->msg, path));
+	assert_true(ram_untouched(fx));
+	assert_int_equal(loader_file_map(path, huge - 1, &f, fx->msg, sizeof(fx->msg)), -EFBIG);
+	assert_int_equal(f.len, huge);
 	unlink(path);
 }
 
@@ -610,6 +652,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_machine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test(test_file_shrinks),
+	    cmocka_unit_test_setup_teardown(test_file_size_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_pe_truncated, setup, teardown),
