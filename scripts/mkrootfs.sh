@@ -90,6 +90,8 @@ fi
 
 info "building $img (Debian $VIREO_SUITE riscv64, kernel $VIREO_KVER)"
 t0=$SECONDS
+# What an interrupted build left (we hold the lock, so no build is using it).
+rm -rf "$dir"/.work.* "$dir"/*.partial
 work=$(mktemp -d "$dir/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -119,6 +121,17 @@ if ! as_root debootstrap --foreign --arch=riscv64 --variant=minbase --components
 	die "debootstrap --foreign failed"
 fi
 
+# The second stage reads the stanzas of the packages it installs from the suite's whole
+# Packages index (tens of MB, parsed by perl); inside the guest that alone takes many minutes,
+# so the index keeps only the packages the first stage chose (debootstrap/debpaths).
+for f in "$root"/var/lib/apt/lists/*_Packages; do
+	as_root awk 'FNR == NR { want[$1] = 1; next }
+		/^Package: / { keep = ($2 in want) }
+		keep { print }' "$root/debootstrap/debpaths" "$f" >"$work/Packages"
+	grep -q '^Package: ' "$work/Packages" || die "no package of debpaths in $f"
+	as_root cp "$work/Packages" "$f"
+done
+
 # Vireo's settings and the kernel's modules (the image boots Debian's kernel from outside).
 r=$here/guest/rootfs
 as_root sh -e -c '
@@ -131,6 +144,10 @@ as_root sh -e -c '
 	install -m 0644 "$r/vireo-run.service" "$root/etc/systemd/system/vireo-run.service"
 	install -m 0644 "$r/autologin.conf" "$root/etc/systemd/system/serial-getty@.service.d/autologin.conf"
 	install -m 0644 "$r/80-vireo.network" "$root/etc/systemd/network/80-vireo.network"
+	# dpkg syncs every file it unpacks, and each sync is a disk flush, so the build would wait
+	# on thousands of host fdatasync calls; an unfinished build is thrown away anyway, and the
+	# image is synced once at the end. configure.sh removes this setting.
+	echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/vireo-build-unsafe-io"
 	echo vireo-debian >"$root/etc/hostname"
 	printf "127.0.0.1\tlocalhost\n127.0.1.1\tvireo-debian\n" >"$root/etc/hosts"
 	echo "LABEL=vireo-root / ext4 defaults,errors=remount-ro 0 1" >"$root/etc/fstab"
