@@ -25,6 +25,7 @@ struct iothread {
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cond;
 	uint64_t sync_want, sync_done;
+	bool sleeping; /* in (or about to enter) the poll */
 };
 
 /* Drains the eventfd; true if it had been kicked. */
@@ -36,15 +37,17 @@ static bool iothread_drain(struct iothread *t)
 }
 
 /*
- * Answers the pending iothread_sync() calls once no kick is pending: every callback run for an
- * earlier kick has returned (the loop is back at its top) and none asked for another round.
+ * Bookkeeping for iothread_sync() around the blocking poll: before it (sleeping), the pending
+ * calls are answered once no kick is pending, i.e. every callback run for an earlier kick has
+ * returned and none asked for another round; after it the thread is busy again.
  */
-static void iothread_settle(struct iothread *t)
+static void iothread_settle(struct iothread *t, bool sleeping)
 {
 	struct pollfd p = {.fd = t->kick_fd, .events = POLLIN};
 
 	pthread_mutex_lock(&t->sync_lock);
-	if (t->sync_done != t->sync_want && poll(&p, 1, 0) == 0) {
+	t->sleeping = sleeping;
+	if (sleeping && t->sync_done != t->sync_want && poll(&p, 1, 0) == 0) {
 		t->sync_done = t->sync_want;
 		pthread_cond_broadcast(&t->sync_cond);
 	}
@@ -58,15 +61,17 @@ static void *iothread_main(void *arg)
 	while (!atomic_load(&t->stop)) {
 		struct pollfd pfd[2] = {{.fd = t->kick_fd, .events = POLLIN}};
 		nfds_t n = 1;
-
-		iothread_settle(t);
+		int ret;
 
 		if (t->watch_fd >= 0 && atomic_load(&t->watch_on)) {
 			pfd[1].fd = t->watch_fd;
 			pfd[1].events = POLLIN;
 			n = 2;
 		}
-		if (poll(pfd, n, -1) < 0)
+		iothread_settle(t, true);
+		ret = poll(pfd, n, -1);
+		iothread_settle(t, false);
+		if (ret < 0)
 			continue; /* EINTR; nothing else can fail with valid fds */
 		if (atomic_load(&t->stop))
 			break;
@@ -136,9 +141,15 @@ void iothread_watch(struct iothread *t, bool on)
 
 void iothread_sync(struct iothread *t)
 {
+	struct pollfd p = {.fd = t->kick_fd, .events = POLLIN};
 	uint64_t want;
 
 	pthread_mutex_lock(&t->sync_lock);
+	/* Asleep with no kick pending: it ran everything it was kicked for before it slept. */
+	if (t->sleeping && poll(&p, 1, 0) == 0) {
+		pthread_mutex_unlock(&t->sync_lock);
+		return;
+	}
 	want = ++t->sync_want;
 	pthread_mutex_unlock(&t->sync_lock);
 	iothread_kick(t); /* a sleeping thread must come round to answer */

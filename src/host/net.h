@@ -65,6 +65,7 @@ struct net_backend {
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cond;
 	uint64_t sync_want, sync_done;
+	bool sleeping; /* the I/O thread is in (or about to enter) its poll */
 	uint64_t rx_frames, tx_frames, tx_errors; /* counted on the I/O thread */
 };
 

@@ -32,6 +32,7 @@ int net_backend_init(struct net_backend *be, const struct net_backend_ops *ops)
 	be->ps.fds = NULL;
 	be->ps.count = be->ps.cap = 0;
 	be->sync_want = be->sync_done = 0;
+	be->sleeping = false;
 	be->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (be->kick_fd < 0)
 		return -errno;
@@ -87,15 +88,17 @@ void net_backend_deliver(struct net_backend *be, const uint8_t *frame, size_t le
 }
 
 /*
- * Answers the pending net_backend_sync() calls once no kick is pending: the callbacks of every
- * earlier round have returned and none asked for another.
+ * Bookkeeping for net_backend_sync() around the blocking poll: before it (sleeping), the pending
+ * calls are answered once no kick is pending, i.e. every callback run for an earlier kick has
+ * returned and none asked for another round; after it the thread is busy again.
  */
-static void net_backend_settle(struct net_backend *be)
+static void net_backend_settle(struct net_backend *be, bool sleeping)
 {
 	struct pollfd p = {.fd = be->kick_fd, .events = POLLIN};
 
 	pthread_mutex_lock(&be->sync_lock);
-	if (be->sync_done != be->sync_want && poll(&p, 1, 0) == 0) {
+	be->sleeping = sleeping;
+	if (sleeping && be->sync_done != be->sync_want && poll(&p, 1, 0) == 0) {
 		be->sync_done = be->sync_want;
 		pthread_cond_broadcast(&be->sync_cond);
 	}
@@ -104,11 +107,17 @@ static void net_backend_settle(struct net_backend *be)
 
 void net_backend_sync(struct net_backend *be)
 {
+	struct pollfd p = {.fd = be->kick_fd, .events = POLLIN};
 	uint64_t want;
 
 	if (!be->started)
 		return;
 	pthread_mutex_lock(&be->sync_lock);
+	/* Asleep with no kick pending: it ran everything it was kicked for before it slept. */
+	if (be->sleeping && poll(&p, 1, 0) == 0) {
+		pthread_mutex_unlock(&be->sync_lock);
+		return;
+	}
 	want = ++be->sync_want;
 	pthread_mutex_unlock(&be->sync_lock);
 	net_backend_kick(be); /* a sleeping thread must come round to answer */
@@ -125,7 +134,7 @@ static int net_backend_round(struct net_backend *be)
 	uint64_t count;
 	bool kicked;
 
-	net_backend_settle(be);
+	net_backend_settle(be, true);
 	be->ps.count = 0;
 	err = net_pollset_add(&be->ps, be->kick_fd, POLLIN);
 	if (err < 0)
@@ -134,6 +143,7 @@ static int net_backend_round(struct net_backend *be)
 	if (err)
 		return err;
 	n = poll(be->ps.fds, (nfds_t)be->ps.count, timeout);
+	net_backend_settle(be, false);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	kicked = n > 0 && (be->ps.fds[0].revents & POLLIN) &&
