@@ -13,6 +13,7 @@
 
 #include "core/loader.h"
 #include "core/vm.h"
+#include "ram_guard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,12 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
 	uint64_t entry, end, addr = 0;
+	struct ram_guard guard;
 	struct vm *vm;
 	char msg[256], path[64];
 	int fd;
 
 	if (vm_create(&vm, &cfg))
 		abort();
+	ram_guard_add(&guard, vm);
 	fd = memfd_create("fuzz-image", MFD_CLOEXEC);
 	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
 		abort();
@@ -38,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		loader_load_raw_mem(vm, data + sizeof(addr), size - sizeof(addr), addr, msg,
 				    sizeof(msg));
 	}
+	ram_guard_remove(&guard);
 	vm_destroy(vm);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/vm.h"
+#include "ram_guard.h"
 #include "virtio/virtio.h"
 #include "virtio_harness.h"
 
@@ -202,9 +203,11 @@ int fz_run(const struct fz_device *dev, const uint8_t *data, size_t size)
 {
 	struct vm_config cfg = {.ram_size = FZ_RAM, .nharts = 1};
 	struct fz fz = {.p = data, .left = size};
+	struct ram_guard guard;
 
 	if (vm_create(&fz.vm, &cfg))
 		abort(); /* the host is out of memory: not a finding, but nothing can run */
+	ram_guard_add(&guard, fz.vm);
 	if (dev->attach(&fz, fz.vm, dev->ctx))
 		goto out;
 	for (unsigned s = 0; s < VIRTIO_MMIO_SLOTS && !fz.base; s++) {
@@ -217,6 +220,7 @@ int fz_run(const struct fz_device *dev, const uint8_t *data, size_t size)
 	while (fz_step(&fz, dev))
 		;
 out:
+	ram_guard_remove(&guard);
 	vm_destroy(fz.vm);
 	if (dev->cleanup)
 		dev->cleanup(dev->ctx);
