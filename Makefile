@@ -1,10 +1,13 @@
 # Thin wrapper around Meson: `make run` and `make check` are the two entry points (README).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 MESON      ?= meson
 WERROR     ?= true
 
-.PHONY: all deps build asan check unit guest e2e run run-debian rootfs bench format clean
+.PHONY: all deps build asan check unit guest e2e run run-debian rootfs bench format clean \
+	fuzz-build fuzz
 
 all: build
 
@@ -24,13 +27,23 @@ $(ASAN_BUILD)/build.ninja:
 asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
+# libFuzzer targets (tests/fuzz, docs/fuzzing.md): a clang build of their own.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang $(MESON) setup $(FUZZ_BUILD) -Dwerror=$(WERROR) -Dfuzz=true
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz
+
 # All tests: every suite (unit, guest, cli, e2e) on the optimised build, then the unit and
-# guest tests again under AddressSanitizer + UndefinedBehaviorSanitizer; then one summary line.
-check: deps build asan
+# guest tests again under AddressSanitizer + UndefinedBehaviorSanitizer, each fuzz target
+# briefly on its seeds; then one summary line.
+check: deps build asan fuzz-build
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 --suite unit --suite guest
-	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json
+	$(MESON) test -C $(FUZZ_BUILD) --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz
+	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json \
+		$(FUZZ_BUILD)/meson-logs/testlog.json
 
 unit: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --suite unit
@@ -41,6 +54,12 @@ guest: build
 # Linux boots end to end (tests/e2e; fetches Debian's kernel and busybox on first use).
 e2e: deps build
 	$(MESON) test -C $(BUILD) --print-errorlogs --suite e2e
+
+# Every fuzz target for FUZZ_SECONDS each, two at a time; what they find stays in
+# $(FUZZ_BUILD)/tests/fuzz/work/<target>/ (corpus/ and artifacts/), not in the repository.
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(MESON) test -C $(FUZZ_BUILD) --no-rebuild --print-errorlogs \
+		--num-processes 2 --suite fuzz --timeout-multiplier 0
 
 run: deps build
 	@scripts/run-demo.sh $(BUILD)
@@ -60,4 +79,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -566,26 +566,35 @@ int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struc
 	return with_path(err, path, msg, msglen);
 }
 
+int loader_load_firmware_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t *entry,
+			     uint64_t *end, char *msg, size_t msglen)
+{
+	uint64_t lo;
+	int err;
+
+	if (len >= SELFMAG && !memcmp(data, ELFMAG, SELFMAG)) {
+		err = loader_load_elf_mem(vm, data, len, entry, msg, msglen);
+		if (!err)
+			err = elf_extent(data, len, &lo, end, msg, msglen);
+		return err;
+	}
+	err = loader_load_raw_mem(vm, data, len, vm->ram_base, msg, msglen);
+	if (!err) {
+		*entry = vm->ram_base;
+		*end = vm->ram_base + len;
+	}
+	return err;
+}
+
 int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint64_t *end, char *msg,
 			 size_t msglen)
 {
 	struct loader_file fm;
-	uint64_t lo;
 	int err = loader_file_map(path, vm->ram_size, &fm, msg, msglen);
 
 	if (err)
 		return err;
-	if (fm.len >= SELFMAG && !memcmp(fm.data, ELFMAG, SELFMAG)) {
-		err = loader_load_elf_mem(vm, fm.data, fm.len, entry, msg, msglen);
-		if (!err)
-			err = elf_extent(fm.data, fm.len, &lo, end, msg, msglen);
-	} else {
-		err = loader_load_raw_mem(vm, fm.data, fm.len, vm->ram_base, msg, msglen);
-		if (!err) {
-			*entry = vm->ram_base;
-			*end = vm->ram_base + fm.len;
-		}
-	}
+	err = loader_load_firmware_mem(vm, fm.data, fm.len, entry, end, msg, msglen);
 	loader_file_unmap(&fm);
 	return with_path(err, path, msg, msglen);
 }

@@ -73,7 +73,14 @@ int loader_load_kernel_mem(struct vm *vm, const uint8_t *data, size_t len, uint6
 int loader_load_kernel(struct vm *vm, const char *path, uint64_t min_addr, struct loaded_kernel *k,
 		       char *msg, size_t msglen);
 
-/** Like loader_load_image, and *end gets the first address past what was loaded. */
+/**
+ * Loads in-memory firmware: an ELF (by its magic) at its p_paddr, else raw bytes at the RAM
+ * base; *entry gets the start, *end the first address past what was loaded. 0 or -errno + msg.
+ */
+int loader_load_firmware_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t *entry,
+			     uint64_t *end, char *msg, size_t msglen);
+
+/** Loads a firmware file (see loader_load_firmware_mem). */
 int loader_load_firmware(struct vm *vm, const char *path, uint64_t *entry, uint64_t *end, char *msg,
 			 size_t msglen);
 

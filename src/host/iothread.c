@@ -21,6 +21,11 @@ struct iothread {
 	_Atomic bool watch_on;
 	_Atomic bool stop;
 	pthread_t thread;
+	/* iothread_sync(): the last round asked for and the last one answered. */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_cond;
+	uint64_t sync_want, sync_done;
+	bool sleeping; /* in (or about to enter) the poll */
 };
 
 /* Drains the eventfd; true if it had been kicked. */
@@ -31,6 +36,24 @@ static bool iothread_drain(struct iothread *t)
 	return read(t->kick_fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
 }
 
+/*
+ * Bookkeeping for iothread_sync() around the blocking poll: before it (sleeping), the pending
+ * calls are answered once no kick is pending, i.e. every callback run for an earlier kick has
+ * returned and none asked for another round; after it the thread is busy again.
+ */
+static void iothread_settle(struct iothread *t, bool sleeping)
+{
+	struct pollfd p = {.fd = t->kick_fd, .events = POLLIN};
+
+	pthread_mutex_lock(&t->sync_lock);
+	t->sleeping = sleeping;
+	if (sleeping && t->sync_done != t->sync_want && poll(&p, 1, 0) == 0) {
+		t->sync_done = t->sync_want;
+		pthread_cond_broadcast(&t->sync_cond);
+	}
+	pthread_mutex_unlock(&t->sync_lock);
+}
+
 static void *iothread_main(void *arg)
 {
 	struct iothread *t = arg;
@@ -38,13 +61,17 @@ static void *iothread_main(void *arg)
 	while (!atomic_load(&t->stop)) {
 		struct pollfd pfd[2] = {{.fd = t->kick_fd, .events = POLLIN}};
 		nfds_t n = 1;
+		int ret;
 
 		if (t->watch_fd >= 0 && atomic_load(&t->watch_on)) {
 			pfd[1].fd = t->watch_fd;
 			pfd[1].events = POLLIN;
 			n = 2;
 		}
-		if (poll(pfd, n, -1) < 0)
+		iothread_settle(t, true);
+		ret = poll(pfd, n, -1);
+		iothread_settle(t, false);
+		if (ret < 0)
 			continue; /* EINTR; nothing else can fail with valid fds */
 		if (atomic_load(&t->stop))
 			break;
@@ -77,8 +104,12 @@ int iothread_start(struct iothread **out, const struct iothread_ops *ops, void *
 		free(t);
 		return err;
 	}
+	pthread_mutex_init(&t->sync_lock, NULL);
+	pthread_cond_init(&t->sync_cond, NULL);
 	err = pthread_create(&t->thread, NULL, iothread_main, t);
 	if (err) {
+		pthread_cond_destroy(&t->sync_cond);
+		pthread_mutex_destroy(&t->sync_lock);
 		close(t->kick_fd);
 		free(t);
 		return -err;
@@ -108,6 +139,26 @@ void iothread_watch(struct iothread *t, bool on)
 		iothread_kick(t); /* make the poll loop pick up the new set */
 }
 
+void iothread_sync(struct iothread *t)
+{
+	struct pollfd p = {.fd = t->kick_fd, .events = POLLIN};
+	uint64_t want;
+
+	pthread_mutex_lock(&t->sync_lock);
+	/* Asleep with no kick pending: it ran everything it was kicked for before it slept. */
+	if (t->sleeping && poll(&p, 1, 0) == 0) {
+		pthread_mutex_unlock(&t->sync_lock);
+		return;
+	}
+	want = ++t->sync_want;
+	pthread_mutex_unlock(&t->sync_lock);
+	iothread_kick(t); /* a sleeping thread must come round to answer */
+	pthread_mutex_lock(&t->sync_lock);
+	while (t->sync_done < want)
+		pthread_cond_wait(&t->sync_cond, &t->sync_lock);
+	pthread_mutex_unlock(&t->sync_lock);
+}
+
 bool iothread_is_current(const struct iothread *t)
 {
 	return pthread_equal(pthread_self(), t->thread);
@@ -120,6 +171,8 @@ void iothread_stop(struct iothread *t)
 	atomic_store(&t->stop, true);
 	iothread_kick(t);
 	pthread_join(t->thread, NULL);
+	pthread_cond_destroy(&t->sync_cond);
+	pthread_mutex_destroy(&t->sync_lock);
 	close(t->kick_fd);
 	free(t);
 }

@@ -31,6 +31,13 @@ void iothread_kick(struct iothread *t);
 /** Turns polling of the watched fd on or off (e.g. off while the guest has no buffers). */
 void iothread_watch(struct iothread *t, bool on);
 
+/**
+ * Waits until the thread has run its callbacks for every kick made before the call and has no
+ * kick pending (work that re-kicks itself is done too): the device is idle. Lets tests and
+ * fuzzers step a device deterministically; not from t's own thread.
+ */
+void iothread_sync(struct iothread *t);
+
 /** True when called on t's own thread. */
 bool iothread_is_current(const struct iothread *t);
 

@@ -61,6 +61,11 @@ struct net_backend {
 	bool started;
 	pthread_t thread;
 	struct net_pollset ps;
+	/* net_backend_sync(): the last round asked for and the last one answered. */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_cond;
+	uint64_t sync_want, sync_done;
+	bool sleeping; /* the I/O thread is in (or about to enter) its poll */
 	uint64_t rx_frames, tx_frames, tx_errors; /* counted on the I/O thread */
 };
 
@@ -84,6 +89,13 @@ int net_backend_start(struct net_backend *be, const struct net_client *client);
 
 /** Wakes the I/O thread to call client->poll; safe from any thread. */
 void net_backend_kick(struct net_backend *be);
+
+/**
+ * Waits until the I/O thread has run the client's callbacks for every kick made before the call
+ * and has no kick pending: frames the backend had ready and device work are done. For tests and
+ * fuzzers; not from the I/O thread. Returns at once when the thread is not running.
+ */
+void net_backend_sync(struct net_backend *be);
 
 /** Sends a frame to the network; only on the I/O thread (from a client callback). */
 int net_backend_send(struct net_backend *be, const uint8_t *frame, size_t len);

@@ -31,9 +31,13 @@ int net_backend_init(struct net_backend *be, const struct net_backend_ops *ops)
 	be->started = false;
 	be->ps.fds = NULL;
 	be->ps.count = be->ps.cap = 0;
+	be->sync_want = be->sync_done = 0;
+	be->sleeping = false;
 	be->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (be->kick_fd < 0)
 		return -errno;
+	pthread_mutex_init(&be->sync_lock, NULL);
+	pthread_cond_init(&be->sync_cond, NULL);
 	return 0;
 }
 
@@ -83,6 +87,46 @@ void net_backend_deliver(struct net_backend *be, const uint8_t *frame, size_t le
 	be->client.receive(be->client.opaque, frame, len);
 }
 
+/*
+ * Bookkeeping for net_backend_sync() around the blocking poll: before it (sleeping), the pending
+ * calls are answered once no kick is pending, i.e. every callback run for an earlier kick has
+ * returned and none asked for another round; after it the thread is busy again.
+ */
+static void net_backend_settle(struct net_backend *be, bool sleeping)
+{
+	struct pollfd p = {.fd = be->kick_fd, .events = POLLIN};
+
+	pthread_mutex_lock(&be->sync_lock);
+	be->sleeping = sleeping;
+	if (sleeping && be->sync_done != be->sync_want && poll(&p, 1, 0) == 0) {
+		be->sync_done = be->sync_want;
+		pthread_cond_broadcast(&be->sync_cond);
+	}
+	pthread_mutex_unlock(&be->sync_lock);
+}
+
+void net_backend_sync(struct net_backend *be)
+{
+	struct pollfd p = {.fd = be->kick_fd, .events = POLLIN};
+	uint64_t want;
+
+	if (!be->started)
+		return;
+	pthread_mutex_lock(&be->sync_lock);
+	/* Asleep with no kick pending: it ran everything it was kicked for before it slept. */
+	if (be->sleeping && poll(&p, 1, 0) == 0) {
+		pthread_mutex_unlock(&be->sync_lock);
+		return;
+	}
+	want = ++be->sync_want;
+	pthread_mutex_unlock(&be->sync_lock);
+	net_backend_kick(be); /* a sleeping thread must come round to answer */
+	pthread_mutex_lock(&be->sync_lock);
+	while (be->sync_done < want)
+		pthread_cond_wait(&be->sync_cond, &be->sync_lock);
+	pthread_mutex_unlock(&be->sync_lock);
+}
+
 /* One round: sleep on the kick fd and the backend's fds, then serve what is ready. */
 static int net_backend_round(struct net_backend *be)
 {
@@ -90,6 +134,7 @@ static int net_backend_round(struct net_backend *be)
 	uint64_t count;
 	bool kicked;
 
+	net_backend_settle(be, true);
 	be->ps.count = 0;
 	err = net_pollset_add(&be->ps, be->kick_fd, POLLIN);
 	if (err < 0)
@@ -98,6 +143,7 @@ static int net_backend_round(struct net_backend *be)
 	if (err)
 		return err;
 	n = poll(be->ps.fds, (nfds_t)be->ps.count, timeout);
+	net_backend_settle(be, false);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	kicked = n > 0 && (be->ps.fds[0].revents & POLLIN) &&
@@ -156,8 +202,11 @@ void net_backend_destroy(struct net_backend *be)
 	if (!be)
 		return;
 	net_backend_stop(be);
-	if (be->kick_fd >= 0)
+	if (be->kick_fd >= 0) {
 		close(be->kick_fd);
+		pthread_cond_destroy(&be->sync_cond);
+		pthread_mutex_destroy(&be->sync_lock);
+	}
 	free(be->ps.fds);
 	be->ops->destroy(be);
 }

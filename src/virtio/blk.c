@@ -385,6 +385,11 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 	memcpy(buf, (const uint8_t *)&to_blk(vd)->cfg + off, len);
 }
 
+static void blk_sync(struct virtio_dev *vd)
+{
+	iothread_sync((to_blk(vd))->io);
+}
+
 static void blk_stop(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
@@ -537,6 +542,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	    .queue_notify = blk_queue_notify,
 	    .reset = blk_reset,
 	    .stop = blk_stop,
+	    .sync = blk_sync,
 	    .destroy = blk_destroy,
 	};
 	b->vd.ops = &b->ops;

@@ -230,6 +230,11 @@ static void cons_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uin
 	memset(buf, 0, len);
 }
 
+static void cons_sync(struct virtio_dev *vd)
+{
+	iothread_sync((to_cons(vd))->io);
+}
+
 static void cons_stop(struct virtio_dev *vd)
 {
 	struct virtio_console *c = to_cons(vd);
@@ -259,6 +264,7 @@ static const struct virtio_dev_ops cons_ops = {
     .queue_notify = cons_queue_notify,
     .reset = cons_reset,
     .stop = cons_stop,
+    .sync = cons_sync,
     .destroy = cons_destroy,
 };
 

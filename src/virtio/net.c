@@ -114,6 +114,11 @@ static void virtio_net_reset(struct virtio_dev *vd)
 	pthread_mutex_unlock(&n->io_lock);
 }
 
+static void virtio_net_sync(struct virtio_dev *vd)
+{
+	net_backend_sync(to_net(vd)->be);
+}
+
 static void virtio_net_stop(struct virtio_dev *vd)
 {
 	/* Joins the backend's I/O thread: no frame or kick reaches the device after this. */
@@ -336,6 +341,7 @@ static const struct virtio_dev_ops virtio_net_ops = {
     .queue_notify = virtio_net_queue_notify,
     .reset = virtio_net_reset,
     .stop = virtio_net_stop,
+    .sync = virtio_net_sync,
     .destroy = virtio_net_destroy,
 };
 

@@ -83,6 +83,11 @@ static void rng_reset(struct virtio_dev *vd)
 	pthread_mutex_unlock(&r->io_lock);
 }
 
+static void rng_sync(struct virtio_dev *vd)
+{
+	iothread_sync(((struct virtio_rng *)vd)->io);
+}
+
 static void rng_stop(struct virtio_dev *vd)
 {
 	struct virtio_rng *r = (struct virtio_rng *)vd;
@@ -108,6 +113,7 @@ static const struct virtio_dev_ops rng_ops = {
     .queue_notify = rng_queue_notify,
     .reset = rng_reset,
     .stop = rng_stop,
+    .sync = rng_sync,
     .destroy = rng_destroy,
 };
 

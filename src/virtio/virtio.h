@@ -198,6 +198,11 @@ struct virtio_dev_ops {
 	 * transport's locks are destroyed. May be NULL (a device without threads).
 	 */
 	void (*stop)(struct virtio_dev *vd);
+	/*
+	 * Waits until the device's threads have done all the work they were kicked for so far
+	 * and sleep (virtio_mmio_sync). May be NULL (a device that works on the vCPU thread).
+	 */
+	void (*sync)(struct virtio_dev *vd);
 	/* Frees the device (the embedding struct); its threads are stopped. May be NULL. */
 	void (*destroy)(struct virtio_dev *vd);
 };
@@ -232,6 +237,14 @@ int virtio_mmio_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
  * -ENODEV. On success the slot owns vd: it calls ops->destroy when the VM is destroyed.
  */
 int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot);
+
+/**
+ * Waits until every virtio device of vm has finished the work it was kicked for (QueueNotify,
+ * DRIVER_OK, host input) and is idle, so that its effects on guest RAM and the interrupt lines
+ * are all visible. For tests and fuzzers that step devices deterministically; not from a
+ * device's own thread.
+ */
+void virtio_mmio_sync(struct vm *vm);
 
 /** True when feature bit was negotiated (driver accepted it and set FEATURES_OK). */
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
