@@ -52,7 +52,8 @@
 	(~(L2E_OFFSET_MASK | QCOW_OFLAG_COPIED | QCOW_OFLAG_COMPRESSED | QCOW_OFLAG_ZERO))
 #define REFT_OFFSET_MASK 0xfffffffffffffe00ull
 
-#define QCOW2_BATCH 1024u /* clusters per metadata commit */
+#define QCOW2_BATCH 1024u	     /* metadata updates held until a commit */
+#define QCOW2_HASH (2 * QCOW2_BATCH) /* open addressing over the pending L2 updates */
 
 enum qcow2_kind { C_UNALLOC, C_ZERO, C_DATA, C_COMPRESSED };
 
@@ -79,9 +80,13 @@ struct qcow2 {
 	uint8_t *zero; /* one cluster of zeros */
 	struct iovec *iov;
 	unsigned iov_cap;
-	/* The batch being committed. */
+	/*
+	 * Metadata updates held until the next flush (or a full batch): L2 entries, looked up
+	 * through hash (index + 1 into upd, by slot) so that reads see them at once.
+	 */
 	struct qcow2_upd upd[QCOW2_BATCH];
 	unsigned nupd;
+	uint16_t hash[QCOW2_HASH];
 	uint32_t l1_dirty[QCOW2_BATCH];
 	unsigned nl1;
 	uint64_t drop[QCOW2_BATCH]; /* clusters whose refcount goes down after the batch */
@@ -795,10 +800,26 @@ static int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *out)
 	}
 }
 
+/* The hash bucket of slot (an 8-aligned file offset). */
+static unsigned qcow2_hash_of(uint64_t slot)
+{
+	return (unsigned)(((slot >> 3) * 0x9e3779b97f4a7c15ull) >> 40) & (QCOW2_HASH - 1);
+}
+
+/* The pending update of the L2 entry at slot, or NULL. */
+static struct qcow2_upd *qcow2_pending(struct qcow2 *q, uint64_t slot)
+{
+	for (unsigned h = qcow2_hash_of(slot); q->hash[h]; h = (h + 1) & (QCOW2_HASH - 1))
+		if (q->upd[q->hash[h] - 1].slot == slot)
+			return &q->upd[q->hash[h] - 1];
+	return NULL;
+}
+
 static int qcow2_l2_find(struct qcow2 *q, uint64_t pos, bool alloc, uint64_t *slot, uint64_t *entry)
 {
 	uint64_t l1i = pos >> (q->cluster_bits + q->l2_bits), l2, c;
 	uint64_t l2i = (pos >> q->cluster_bits) & ((1ull << q->l2_bits) - 1);
+	struct qcow2_upd *pend;
 	uint8_t e[8];
 	int err;
 
@@ -824,6 +845,11 @@ static int qcow2_l2_find(struct qcow2 *q, uint64_t pos, bool alloc, uint64_t *sl
 		return 0;
 	}
 	*slot = l2 + l2i * 8;
+	pend = qcow2_pending(q, *slot);
+	if (pend) {
+		*entry = pend->val;
+		return 0;
+	}
 	err = block_pread_full(q->fd, e, 8, *slot);
 	if (err)
 		return err;
@@ -866,17 +892,29 @@ static int qcow2_commit(struct qcow2 *q)
 				  (off_t)q->drop[i], (off_t)q->cluster_size);
 	}
 	q->nupd = q->nl1 = q->ndrop = 0;
+	memset(q->hash, 0, sizeof(q->hash));
 	if (err)
 		q->broken = true;
 	return err;
 }
 
-/* Queues an L2 entry update (and a refcount drop of the cluster it stops pointing at). */
+/*
+ * Queues an L2 entry update (and a refcount drop of the cluster it stops pointing at); the
+ * caller made sure the batch has room.
+ */
 static void qcow2_queue(struct qcow2 *q, uint64_t slot, uint64_t val, uint64_t drop)
 {
-	q->upd[q->nupd].slot = slot;
-	q->upd[q->nupd].val = val;
-	q->nupd++;
+	struct qcow2_upd *u = qcow2_pending(q, slot);
+	unsigned h;
+
+	if (!u) {
+		for (h = qcow2_hash_of(slot); q->hash[h]; h = (h + 1) & (QCOW2_HASH - 1))
+			;
+		u = &q->upd[q->nupd++];
+		u->slot = slot;
+		q->hash[h] = (uint16_t)q->nupd;
+	}
+	u->val = val;
 	if (drop)
 		q->drop[q->ndrop++] = drop;
 }
@@ -957,14 +995,8 @@ static int qcow2_writev(struct block *bk, const struct iovec *iov, unsigned n, u
 			piece = 0;
 			continue;
 		}
-		if (!err && q->nupd == QCOW2_BATCH)
+		if (!err && (q->nupd == QCOW2_BATCH || q->ndrop == QCOW2_BATCH))
 			err = qcow2_commit(q);
-	}
-	/* Entries for data already written still go out; then report the first error. */
-	if (q->nupd || q->nl1) {
-		int cerr = qcow2_commit(q);
-
-		err = err ? err : cerr;
 	}
 	return err;
 }
@@ -1034,17 +1066,8 @@ static int qcow2_zero_range(struct qcow2 *q, uint64_t pos, uint64_t len, bool ze
 			/* Partial cluster, or no zero flag in version 2: write zeros. */
 			struct iovec v = {.iov_base = q->zero, .iov_len = piece};
 
-			err = 0;
-			if (q->nupd || q->nl1 || q->ndrop)
-				err = qcow2_commit(q);
-			if (!err)
-				err = qcow2_writev(&q->bk, &v, 1, pos);
+			err = qcow2_writev(&q->bk, &v, 1, pos);
 		}
-	}
-	if (q->nupd || q->nl1 || q->ndrop) {
-		int cerr = qcow2_commit(q);
-
-		err = err ? err : cerr;
 	}
 	return err;
 }
@@ -1059,18 +1082,26 @@ static int qcow2_write_zeroes(struct block *bk, uint64_t pos, uint64_t len, bool
 	return qcow2_zero_range(to_q(bk), pos, len, true, may_unmap);
 }
 
+/* A guest flush: the pending metadata goes out in order, then everything is synced. */
 static int qcow2_flush(struct block *bk)
 {
-	return fdatasync(to_q(bk)->fd) ? -errno : 0;
+	struct qcow2 *q = to_q(bk);
+	int err = 0;
+
+	if (q->broken)
+		return -EIO;
+	if (q->nupd || q->nl1 || q->ndrop)
+		err = qcow2_commit(q);
+	if (!err && fdatasync(q->fd))
+		err = -errno;
+	return err;
 }
 
 static void qcow2_close(struct block *bk)
 {
-	struct qcow2 *q = to_q(bk);
-
 	if (!bk->read_only)
-		fdatasync(q->fd);
-	qcow2_free(q);
+		qcow2_flush(bk);
+	qcow2_free(to_q(bk));
 }
 
 static const struct block_ops qcow2_ops = {

@@ -166,7 +166,7 @@ static void test_qcow2_roundtrip(void **state)
 		assert_int_equal(open_img(f, &b, p, BLOCK_FORMAT_AUTO, false), 0);
 		assert_int_equal(block_size(b), size);
 		check_all(b, ref, size);
-		random_writes(b, ref, size, 150, 3 << bits[i], 10 + i);
+		random_writes(b, ref, size, 150, bits[i] < 16 ? 3 << bits[i] : 150000, 10 + i);
 		assert_int_equal(block_flush(b), 0);
 		check_all(b, ref, size);
 		block_close(b);
@@ -481,7 +481,7 @@ static void test_random_corruption(void **state)
 			v[k] = (uint8_t)random();
 		assert_int_equal(pwrite(fd, orig, sizeof(orig), 0), (ssize_t)sizeof(orig));
 		assert_true(pwrite(fd, v, 1 + (size_t)random() % 4, (off_t)off) > 0);
-		if (open_img(f, &b, p, BLOCK_FORMAT_QCOW2, i % 2) == 0) {
+		if (open_img(f, &b, p, BLOCK_FORMAT_QCOW2, i % 8 != 0) == 0) {
 			(void)block_read(b, buf,
 					 block_size(b) < (1 << 20) ? block_size(b) : 1 << 20, 0);
 			(void)block_write(b, buf, 4096, 8192);
