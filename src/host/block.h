@@ -123,6 +123,13 @@ int block_pwrite_full(int fd, const void *buf, size_t len, uint64_t pos);
 unsigned block_iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len,
 			 struct iovec *out);
 
+/**
+ * For fuzzers: opens fd (not taken over: a dup is used) as a qcow2 image without backing
+ * files or locks, reads samples of the whole disk, and with writable also writes, discards
+ * and zeroes across cluster edges, then flushes and closes. 0, or the open's -errno.
+ */
+int block_qcow2_exercise(int fd, bool writable);
+
 /* qcow2 image creation (a thin overlay for snapshots and clones, or an empty image). */
 struct qcow2_create_opts {
 	uint64_t size;			  /* virtual size in bytes; 0: the backing file's size */

@@ -1235,3 +1235,45 @@ out_free:
 	free(c);
 	return err;
 }
+
+/* ---- an entry point for fuzzers ---- */
+
+int block_qcow2_exercise(int fd, bool writable)
+{
+	struct block_opts o = {.fd = dup(fd),
+			       .format = BLOCK_FORMAT_QCOW2,
+			       .read_only = !writable,
+			       .no_backing = true,
+			       .no_lock = true};
+	static const uint8_t pattern[3000] = {0xa5};
+	uint8_t buf[4096];
+	struct block *b;
+	uint64_t size, step;
+	char msg[512];
+	int err;
+
+	if (o.fd < 0)
+		return -errno;
+	err = block_open(&b, &o, msg, sizeof(msg));
+	if (err)
+		return err;
+	/* 64 reads spread over the disk, then writes and discards across cluster edges. */
+	size = block_size(b);
+	step = size / 64 ? size / 64 : 1;
+	for (uint64_t pos = 0; pos + sizeof(buf) <= size; pos += step)
+		block_read(b, buf, sizeof(buf), pos);
+	for (unsigned i = 0; writable && i < 8 && size > sizeof(pattern); i++) {
+		uint64_t pos = (size - sizeof(pattern)) / 8 * i + 511 * i;
+
+		pos = pos > size - sizeof(pattern) ? size - sizeof(pattern) : pos;
+		block_write(b, pattern, sizeof(pattern), pos);
+		if (i & 1)
+			block_discard(b, pos, sizeof(pattern));
+		else
+			block_write_zeroes(b, pos, sizeof(pattern), i & 2);
+		block_read(b, buf, sizeof(buf) < size - pos ? sizeof(buf) : size - pos, pos);
+	}
+	block_flush(b);
+	block_close(b);
+	return 0;
+}

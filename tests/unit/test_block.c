@@ -487,6 +487,10 @@ static void test_random_corruption(void **state)
 			(void)block_write(b, buf, 4096, 8192);
 			block_close(b);
 		}
+		/* The fuzz entry point on the same bytes. */
+		assert_int_equal(pwrite(fd, orig, sizeof(orig), 0), (ssize_t)sizeof(orig));
+		assert_true(pwrite(fd, v, 1 + (size_t)random() % 4, (off_t)off) > 0);
+		(void)block_qcow2_exercise(fd, i % 4 == 1);
 	}
 	close(fd);
 	free(buf);
