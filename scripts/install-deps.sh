@@ -18,6 +18,8 @@ pkgs+=(e2fsprogs)
 pkgs+=(debootstrap fakeroot sqlite3)
 # The network e2e tests: a host HTTP server and client (python3), a private netns (iproute2).
 pkgs+=(python3 iproute2)
+# The qcow2 oracle unit test: qemu-img and qemu-io make, check and compare images.
+pkgs+=(qemu-utils)
 if [ "${VIREO_BENCH:-0}" = 1 ]; then
 	pkgs+=(qemu-system-misc)
 fi
