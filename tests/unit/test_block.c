@@ -146,6 +146,7 @@ static void test_raw_roundtrip(void **state)
 	assert_int_equal(block_write(b, ref, 512, 0), -EROFS);
 	assert_int_equal(block_read(b, ref, 512, size - 256), -EINVAL);
 	block_close(b);
+	free(ref);
 }
 
 /* A fresh qcow2 image of each cluster size: zeros, then random writes, reopen, compare. */
