@@ -20,6 +20,8 @@ pkgs+=(debootstrap fakeroot sqlite3)
 pkgs+=(python3 iproute2)
 # The fuzz targets (tests/fuzz): clang with libFuzzer and the sanitizer runtimes (compiler-rt).
 pkgs+=(clang libclang-rt-dev)
+# The qcow2 oracle unit test: qemu-img and qemu-io make, check and compare images.
+pkgs+=(qemu-utils)
 if [ "${VIREO_BENCH:-0}" = 1 ]; then
 	pkgs+=(qemu-system-misc)
 fi

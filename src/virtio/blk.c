@@ -1,25 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * virtio-blk (virtio 1.2 section 5.2) on a raw image file or block device. Requests are done
- * on the device's own I/O thread: QueueNotify only wakes it. A flush completes only after
- * fdatasync(2) returned, so data the guest synced is on the host disk.
+ * virtio-blk (virtio 1.2 section 5.2) on a host block backend (host/block.h: a raw image
+ * file or block device, or a qcow2 image). Requests are done on the device's own I/O thread:
+ * QueueNotify only wakes it. A flush completes only after the backend's flush (fdatasync(2))
+ * returned, so data the guest synced is on the host disk.
  */
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <linux/falloc.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "core/vm.h"
+#include "host/block.h"
 #include "host/iothread.h"
 #include "virtio/virtio.h"
 
@@ -95,7 +89,7 @@ struct virtio_blk_discard_wz {
 struct virtio_blk {
 	struct virtio_dev vd; /* first: ops callbacks get &vd */
 	struct virtio_dev_ops ops;
-	int fd;
+	struct block *bk;
 	bool read_only;
 	uint64_t capacity; /* sectors */
 	char id[VIRTIO_BLK_ID_BYTES];
@@ -144,33 +138,6 @@ static bool blk_cancelled(struct virtio_blk *b)
 	return virtq_req_cancelled(&b->vd, 0, &b->req);
 }
 
-/* preadv/pwritev the whole of iov[0..n) at pos, going on after short transfers; 0 or -errno. */
-static int blk_rw(int fd, struct iovec *iov, unsigned n, uint64_t pos, bool write)
-{
-	while (n) {
-		ssize_t r = write ? pwritev(fd, iov, (int)n, (off_t)pos)
-				  : preadv(fd, iov, (int)n, (off_t)pos);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO; /* the image shrank under us */
-		pos += (uint64_t)r;
-		while (n && (size_t)r >= iov->iov_len) {
-			r -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= (size_t)r;
-		}
-	}
-	return 0;
-}
-
 /* True when [sector, sector + n) lies within the disk (no overflow). */
 static bool blk_range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n)
 {
@@ -200,7 +167,8 @@ static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *
 			n = iov_slice(req->iov, req->nout, sizeof(*h) + done, piece, b->iov);
 		else
 			n = iov_slice(req->iov + req->nout, req->nin, done, piece, b->iov);
-		err = blk_rw(b->fd, b->iov, n, (h->sector << SECTOR_SHIFT) + done, write);
+		err = write ? block_writev(b->bk, b->iov, n, (h->sector << SECTOR_SHIFT) + done)
+			    : block_readv(b->bk, b->iov, n, (h->sector << SECTOR_SHIFT) + done);
 		if (err)
 			return VIRTIO_BLK_S_IOERR;
 	}
@@ -209,52 +177,18 @@ static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *
 	return VIRTIO_BLK_S_OK;
 }
 
-/*
- * Writes len zero bytes at pos with ordinary writes (when fallocate cannot); 0, -ECANCELED
- * after a reset, or -errno.
- */
-static int blk_write_zeroes_slow(struct virtio_blk *b, uint64_t pos, uint64_t len)
-{
-	static const uint8_t zero[64 << 10];
-
-	while (len) {
-		size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
-		ssize_t r;
-
-		if (blk_cancelled(b))
-			return -ECANCELED;
-		r = pwrite(b->fd, zero, n, (off_t)pos);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		pos += (uint64_t)r;
-		len -= (uint64_t)r;
-	}
-	return 0;
-}
-
 /* One discard or write-zeroes segment (5.2.6.2), its range checked; returns a status. */
 static uint8_t blk_zero_seg(struct virtio_blk *b, uint64_t sector, uint32_t num, uint32_t flags,
 			    bool discard)
 {
 	uint64_t pos = sector << SECTOR_SHIFT, len = (uint64_t)num << SECTOR_SHIFT;
+	int err;
 
-	if (!len)
-		return VIRTIO_BLK_S_OK;
-	if (discard) {
-		/* A hint: if the host file system cannot punch holes, keeping the data is fine. */
-		fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)pos,
-			  (off_t)len);
-		return VIRTIO_BLK_S_OK;
-	}
-	if (fallocate(
-		b->fd,
-		(flags & VIRTIO_BLK_WZ_F_UNMAP ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
-		    FALLOC_FL_KEEP_SIZE,
-		(off_t)pos, (off_t)len) == 0)
-		return VIRTIO_BLK_S_OK;
-	return blk_write_zeroes_slow(b, pos, len) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	if (discard) /* a hint: a backend that cannot free the space keeps the data */
+		err = block_discard(b->bk, pos, len);
+	else
+		err = block_write_zeroes(b->bk, pos, len, flags & VIRTIO_BLK_WZ_F_UNMAP);
+	return err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
 /*
@@ -316,7 +250,7 @@ static uint32_t blk_handle(struct virtio_blk *b)
 		st = blk_rw_req(b, &h, h.type == VIRTIO_BLK_T_OUT, &data);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		st = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		st = block_flush(b->bk) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		data = req->in_len - 1 < VIRTIO_BLK_ID_BYTES ? (uint32_t)req->in_len - 1
@@ -404,7 +338,7 @@ static void blk_destroy(struct virtio_dev *vd)
 
 	iothread_stop(b->io); /* NULL after blk_stop */
 	pthread_mutex_destroy(&b->io_lock);
-	close(b->fd);
+	block_close(b->bk);
 	free(b);
 }
 
@@ -431,8 +365,12 @@ int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, siz
 			snprintf(o->path, sizeof(o->path), "%s", eq);
 		} else if (!strcmp(kv, "ro") && (!strcmp(eq, "on") || !strcmp(eq, "off"))) {
 			o->read_only = !strcmp(eq, "on");
+		} else if (!strcmp(kv, "format") && !block_format_parse(eq, &o->format)) {
+			continue;
 		} else {
-			snprintf(msg, msglen, "--drive: bad option '%s=%s' (file=PATH[,ro=on|off])",
+			snprintf(msg, msglen,
+				 "--drive: bad option '%s=%s' "
+				 "(file=PATH[,format=raw|qcow2][,ro=on|off])",
 				 kv, eq);
 			return -EINVAL;
 		}
@@ -444,53 +382,26 @@ int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, siz
 	return 0;
 }
 
-/* Opens and locks the image (like QEMU, so two VMs cannot corrupt one disk); fd or -errno. */
+/* Opens the image through the block layer (which locks it); 0 or -errno with msg. */
 static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char *msg, size_t msglen)
 {
-	struct stat st;
-	uint64_t size = 0;
-	int fd, err;
+	struct block_opts bo = {
+	    .path = o->path, .fd = -1, .format = o->format, .read_only = o->read_only};
+	char why[1024];
+	int err;
 
-	/*
-	 * O_NONBLOCK so that a FIFO (whose read-only open(2) waits for a writer) or a device
-	 * that waits for a carrier is refused below instead of hanging; cleared once it is known
-	 * to be a regular file or a block device.
-	 */
-	fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(msg, msglen, "--drive: cannot open %s: %s", o->path, strerror(errno));
+	err = block_open(&b->bk, &bo, why, sizeof(why));
+	if (err) {
+		snprintf(msg, msglen, "--drive: %s", why);
 		return err;
 	}
-	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
-		snprintf(msg, msglen, "--drive: %s is not a regular file or a block device",
-			 o->path);
-		close(fd);
-		return -EINVAL;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		err = -errno;
-		snprintf(msg, msglen, "--drive: %s: %s", o->path, strerror(errno));
-		close(fd);
-		return err;
-	}
-	if (flock(fd, (o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
-		snprintf(msg, msglen, "--drive: %s is in use by another process", o->path);
-		close(fd);
-		return -EBUSY;
-	}
-	if (S_ISREG(st.st_mode))
-		size = (uint64_t)st.st_size;
-	else if (ioctl(fd, BLKGETSIZE64, &size))
-		size = 0;
-	if (size < SECTOR_SIZE) {
+	if (block_size(b->bk) < SECTOR_SIZE) {
 		snprintf(msg, msglen, "--drive: %s is not a disk image of at least 512 bytes",
 			 o->path);
-		close(fd);
+		block_close(b->bk);
 		return -EINVAL;
 	}
-	b->fd = fd;
-	b->capacity = size >> SECTOR_SHIFT; /* a partial last sector is not visible */
+	b->capacity = block_size(b->bk) >> SECTOR_SHIFT; /* a partial last sector is not visible */
 	return 0;
 }
 
@@ -560,7 +471,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 out:
 	iothread_stop(b->io);
 	pthread_mutex_destroy(&b->io_lock);
-	close(b->fd);
+	block_close(b->bk);
 	free(b);
 	return err;
 }

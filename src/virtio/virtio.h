@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 
 #include "core/bus.h"
+#include "host/block.h"
 
 struct vm;
 struct fdt_ctx;
@@ -311,16 +312,17 @@ void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Device models. Each opens its backend, attaches to the first empty slot and owns its thread. */
 
-/* virtio-blk options (--drive file=PATH[,ro=on|off]). */
+/* virtio-blk options (--drive file=PATH[,format=raw|qcow2][,ro=on|off]). */
 struct virtio_blk_opts {
 	char path[4096];
+	enum block_format format; /* BLOCK_FORMAT_AUTO: qcow2 if the magic says so, else raw */
 	bool read_only;
 };
 
-/** Parses a --drive value ("file=PATH[,ro=on|off]") into o; 0 or -EINVAL with msg. */
+/** Parses a --drive value ("file=PATH[,format=F][,ro=on|off]") into o; 0 or -EINVAL + msg. */
 int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen);
 
-/** Opens the raw image and plugs a virtio-blk into the next empty slot; 0 or -errno + msg. */
+/** Opens the image and plugs a virtio-blk into the next empty slot; 0 or -errno + msg. */
 int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg, size_t msglen);
 
 /** Plugs a virtio-rng (entropy from getrandom(2)) into the next empty slot; 0 or -errno. */

@@ -151,12 +151,47 @@ static void test_parse(void **state)
 	assert_non_null(strstr(msg, "missing"));
 	assert_int_equal(virtio_blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(virtio_blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(virtio_blk_parse("file=a", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(o.format, BLOCK_FORMAT_AUTO);
+	assert_int_equal(virtio_blk_parse("format=qcow2,file=a", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(o.format, BLOCK_FORMAT_QCOW2);
+	assert_int_equal(virtio_blk_parse("file=a,format=raw", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(o.format, BLOCK_FORMAT_RAW);
+	assert_int_equal(virtio_blk_parse("file=a,format=vmdk", &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "format=vmdk"));
 	/* A missing file is reported with its name. */
 	assert_int_equal(vm_create(&vm, &cfg), 0);
 	assert_int_equal(virtio_blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), -ENOENT);
 	assert_non_null(strstr(msg, "/nonexistent/vireo.img"));
 	vm_destroy(vm);
+}
+
+/* A qcow2 image is found by its magic; a broken one is refused with the reason. */
+static void test_qcow2_drive(void **state)
+{
+	struct qcow2_create_opts co = {.size = 8 << 20};
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	char path[64] = "/tmp/vireo-blk-XXXXXX", img[80], spec[128], msg[512];
+	struct virtio_blk_opts o;
+	struct vm *vm;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(img, sizeof(img), "%s/d.qcow2", path);
+	assert_int_equal(qcow2_create(img, &co, msg, sizeof(msg)), 0);
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	snprintf(spec, sizeof(spec), "file=%s", img);
+	assert_int_equal(virtio_blk_parse(spec, &o, msg, sizeof(msg)), 0);
+	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), 0);
+	vm_destroy(vm);
+	assert_int_equal(truncate(img, 80), 0);
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "truncated qcow2"));
+	vm_destroy(vm);
+	unlink(img);
+	rmdir(path);
 }
 
 static void test_config(void **state)
@@ -428,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_qcow2_drive),
 	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_write_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
