@@ -288,8 +288,36 @@ def raw_seeds():
     }
 
 
+def qcow2_seeds():
+    """Small real images made by Debian's qemu-img and written by qemu-io (qemu-utils): v3 and
+    v2, 512 B and 4 KiB clusters, 1- and 16-bit refcounts, data, zero and discarded clusters."""
+    import subprocess
+    import tempfile
+    kinds = {
+        "v3_512_empty": ("compat=1.1,cluster_size=512", []),
+        "v3_512_data": ("compat=1.1,cluster_size=512",
+                        ["write -P 0x5a 0 4k", "write -P 0xa5 7000 1500", "write -z 64k 2k"]),
+        "v2_512_data": ("compat=0.10,cluster_size=512", ["write -P 0x11 512 3k"]),
+        "v3_4k_refcount1": ("compat=1.1,cluster_size=4096,refcount_bits=1",
+                            ["write -P 0x33 0 12k", "discard 4k 4k"]),
+    }
+    seeds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (opts, cmds) in kinds.items():
+            path = os.path.join(tmp, name)
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-o", opts, path, "256k"],
+                           check=True)
+            for c in cmds:
+                subprocess.run(["qemu-io", "-f", "qcow2", "-c", c, path], check=True,
+                               stdout=subprocess.DEVNULL)
+            with open(path, "rb") as f:
+                seeds[name] = f.read()
+    return seeds
+
+
 def main():
     targets = {
+        "qcow2": qcow2_seeds(),
         "virtio_blk": blk_seeds(), "virtio_net": net_seeds(), "virtio_rng": rng_seeds(),
         "virtio_console": console_seeds(), "loader_elf": elf_seeds(),
         "loader_image": image_seeds(), "loader_raw": raw_seeds(),
