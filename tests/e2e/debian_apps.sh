@@ -31,7 +31,7 @@ e2e_boot_debian "$log" "$run.img" --net user,host-loopback=on
 
 v() { e2e_value "$log" "$1"; }
 e2e_check "systemd is running ('$(v state)')" [ "$(v state)" = running ]
-stamp=$(sed -n 's/^\([0-9]*\) vireo-e2e: epoch .*/\1/p' "$log" | head -n 1)
+stamp=$(e2e_stamp_of "$log" epoch)
 e2e_check "date in the guest '$(v epoch)' is within 60 s of the host's '$stamp'" \
 	e2e_near "$(v epoch)" "$stamp" 60
 e2e_check "bash arrays and arithmetic: '$(v bash)' (14)" [ "$(v bash)" = 14 ]
