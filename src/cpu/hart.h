@@ -175,6 +175,7 @@ struct hart {
 	_Atomic uint32_t events;
 	bool wfi;		   /* waiting for an interrupt (WFI) */
 	_Atomic bool halted;	   /* stopped (SBI HSM); woken by hart_start() */
+	_Atomic bool parked;	   /* paused (vm_pause); flushes its TLB before running again */
 	pthread_mutex_t wake_lock; /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
 

@@ -21,7 +21,26 @@ struct iothread {
 	_Atomic bool watch_on;
 	_Atomic bool stop;
 	pthread_t thread;
+	/* iothread_pause: the thread parks between callbacks while pause is set. */
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	bool pause, parked;
 };
+
+/* Parks the thread while a pause is asked for (not inside a callback); false to stop. */
+static bool iothread_park(struct iothread *t)
+{
+	pthread_mutex_lock(&t->park_lock);
+	if (t->pause) {
+		t->parked = true;
+		pthread_cond_broadcast(&t->park_cond);
+		while (t->pause && !atomic_load(&t->stop))
+			pthread_cond_wait(&t->park_cond, &t->park_lock);
+		t->parked = false;
+	}
+	pthread_mutex_unlock(&t->park_lock);
+	return !atomic_load(&t->stop);
+}
 
 /* Drains the eventfd; true if it had been kicked. */
 static bool iothread_drain(struct iothread *t)
@@ -35,7 +54,7 @@ static void *iothread_main(void *arg)
 {
 	struct iothread *t = arg;
 
-	while (!atomic_load(&t->stop)) {
+	while (iothread_park(t)) {
 		struct pollfd pfd[2] = {{.fd = t->kick_fd, .events = POLLIN}};
 		nfds_t n = 1;
 
@@ -47,6 +66,9 @@ static void *iothread_main(void *arg)
 		if (poll(pfd, n, -1) < 0)
 			continue; /* EINTR; nothing else can fail with valid fds */
 		if (atomic_load(&t->stop))
+			break;
+		/* A pause parks before any callback; the kick stays pending for the resume. */
+		if (!iothread_park(t))
 			break;
 		if ((pfd[0].revents & POLLIN) && iothread_drain(t) && t->ops->work)
 			t->ops->work(t->opaque);
@@ -71,15 +93,21 @@ int iothread_start(struct iothread **out, const struct iothread_ops *ops, void *
 	t->watch_fd = watch_fd;
 	atomic_init(&t->watch_on, watch_fd >= 0);
 	atomic_init(&t->stop, false);
+	pthread_mutex_init(&t->park_lock, NULL);
+	pthread_cond_init(&t->park_cond, NULL);
 	t->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (t->kick_fd < 0) {
 		err = -errno;
+		pthread_mutex_destroy(&t->park_lock);
+		pthread_cond_destroy(&t->park_cond);
 		free(t);
 		return err;
 	}
 	err = pthread_create(&t->thread, NULL, iothread_main, t);
 	if (err) {
 		close(t->kick_fd);
+		pthread_mutex_destroy(&t->park_lock);
+		pthread_cond_destroy(&t->park_cond);
 		free(t);
 		return -err;
 	}
@@ -113,13 +141,35 @@ bool iothread_is_current(const struct iothread *t)
 	return pthread_equal(pthread_self(), t->thread);
 }
 
+void iothread_pause(struct iothread *t, bool pause)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->park_lock);
+	t->pause = pause;
+	pthread_cond_broadcast(&t->park_cond);
+	pthread_mutex_unlock(&t->park_lock);
+	if (!pause)
+		return;
+	iothread_kick(t); /* out of poll(2), to the park */
+	pthread_mutex_lock(&t->park_lock);
+	while (t->pause && !t->parked && !atomic_load(&t->stop))
+		pthread_cond_wait(&t->park_cond, &t->park_lock);
+	pthread_mutex_unlock(&t->park_lock);
+}
+
 void iothread_stop(struct iothread *t)
 {
 	if (!t)
 		return;
+	pthread_mutex_lock(&t->park_lock);
 	atomic_store(&t->stop, true);
+	pthread_cond_broadcast(&t->park_cond);
+	pthread_mutex_unlock(&t->park_lock);
 	iothread_kick(t);
 	pthread_join(t->thread, NULL);
 	close(t->kick_fd);
+	pthread_mutex_destroy(&t->park_lock);
+	pthread_cond_destroy(&t->park_cond);
 	free(t);
 }

@@ -34,6 +34,12 @@ void iothread_watch(struct iothread *t, bool on);
 /** True when called on t's own thread. */
 bool iothread_is_current(const struct iothread *t);
 
+/**
+ * pause: returns once the thread is parked outside its callbacks (a callback in progress
+ * finishes first); kicks meanwhile are served after iothread_pause(t, false). Not from t.
+ */
+void iothread_pause(struct iothread *t, bool pause);
+
 /** Stops and joins the thread, frees t; NULL is fine. Not from the thread itself. */
 void iothread_stop(struct iothread *t);
 

@@ -403,40 +403,18 @@ static void blk_destroy(struct virtio_dev *vd)
 	free(b);
 }
 
+/* Pause: parks the I/O thread once the request in progress is complete (blk_work returns). */
+static void blk_quiesce(struct virtio_dev *vd, bool pause)
+{
+	iothread_pause(to_blk(vd)->io, pause);
+}
+
 static const struct iothread_ops blk_io_ops = {.name = "virtio-blk", .work = blk_work};
 
-int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen)
+/* The image for messages: its path, or "the given fd". */
+static const char *blk_what(const struct virtio_blk_opts *o)
 {
-	char buf[sizeof(o->path) + 64], *save = NULL, *kv;
-
-	memset(o, 0, sizeof(*o));
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
-		snprintf(msg, msglen, "--drive: option too long");
-		return -EINVAL;
-	}
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq) {
-			snprintf(msg, msglen, "--drive: '%s' is not KEY=VALUE", kv);
-			return -EINVAL;
-		}
-		*eq++ = '\0';
-		if (!strcmp(kv, "file") && *eq) {
-			snprintf(o->path, sizeof(o->path), "%s", eq);
-		} else if (!strcmp(kv, "ro") && (!strcmp(eq, "on") || !strcmp(eq, "off"))) {
-			o->read_only = !strcmp(eq, "on");
-		} else {
-			snprintf(msg, msglen, "--drive: bad option '%s=%s' (file=PATH[,ro=on|off])",
-				 kv, eq);
-			return -EINVAL;
-		}
-	}
-	if (!o->path[0]) {
-		snprintf(msg, msglen, "--drive: file=PATH is missing");
-		return -EINVAL;
-	}
-	return 0;
+	return o->path[0] ? o->path : "the given fd";
 }
 
 /* Opens and locks the image (like QEMU, so two VMs cannot corrupt one disk); fd or -errno. */
@@ -451,26 +429,36 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char 
 	 * that waits for a carrier is refused below instead of hanging; cleared once it is known
 	 * to be a regular file or a block device.
 	 */
-	fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
+	if (o->path[0])
+		fd = open(o->path, (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
+	else
+		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
-		snprintf(msg, msglen, "--drive: cannot open %s: %s", o->path, strerror(errno));
+		snprintf(msg, msglen, "%s: cannot open %s: %s", o->name, blk_what(o),
+			 strerror(errno));
+		return err;
+	}
+	if (!o->path[0] && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "%s: %s: %s", o->name, blk_what(o), strerror(errno));
+		close(fd);
 		return err;
 	}
 	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
-		snprintf(msg, msglen, "--drive: %s is not a regular file or a block device",
-			 o->path);
+		snprintf(msg, msglen, "%s: %s is not a regular file or a block device", o->name,
+			 blk_what(o));
 		close(fd);
 		return -EINVAL;
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		err = -errno;
-		snprintf(msg, msglen, "--drive: %s: %s", o->path, strerror(errno));
+		snprintf(msg, msglen, "%s: %s: %s", o->name, blk_what(o), strerror(errno));
 		close(fd);
 		return err;
 	}
 	if (flock(fd, (o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
-		snprintf(msg, msglen, "--drive: %s is in use by another process", o->path);
+		snprintf(msg, msglen, "%s: %s is in use by another process", o->name, blk_what(o));
 		close(fd);
 		return -EBUSY;
 	}
@@ -479,8 +467,8 @@ static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char 
 	else if (ioctl(fd, BLKGETSIZE64, &size))
 		size = 0;
 	if (size < SECTOR_SIZE) {
-		snprintf(msg, msglen, "--drive: %s is not a disk image of at least 512 bytes",
-			 o->path);
+		snprintf(msg, msglen, "%s: %s is not a disk image of at least 512 bytes", o->name,
+			 blk_what(o));
 		close(fd);
 		return -EINVAL;
 	}
@@ -522,7 +510,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 		return err;
 	}
 	b->read_only = o->read_only;
-	blk_fill_config(b, o->path);
+	blk_fill_config(b, o->path[0] ? o->path : o->name);
 	b->ops = (struct virtio_dev_ops){
 	    .name = "virtio-blk",
 	    .device_id = VIRTIO_ID_BLOCK,
@@ -537,6 +525,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	    .queue_notify = blk_queue_notify,
 	    .reset = blk_reset,
 	    .stop = blk_stop,
+	    .quiesce = blk_quiesce,
 	    .destroy = blk_destroy,
 	};
 	b->vd.ops = &b->ops;
@@ -544,10 +533,12 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	err = iothread_start(&b->io, &blk_io_ops, b, -1);
 	if (err)
 		goto out;
-	err = virtio_mmio_attach(vm, &b->vd, -1);
+	err = virtio_mmio_attach(vm, &b->vd, o->slot);
 	if (err) {
-		snprintf(msg, msglen, "--drive %s: %s", o->path,
-			 err == -ENOSPC ? "no free virtio slot left" : strerror(-err));
+		snprintf(msg, msglen, "%s: %s", o->name,
+			 err == -ENOSPC	 ? "no free virtio slot left"
+			 : err == -EBUSY ? "its virtio slot is taken"
+					 : strerror(-err));
 		goto out;
 	}
 	return 0;

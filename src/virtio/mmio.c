@@ -505,6 +505,16 @@ static struct virtio_mmio *slot_find(struct vm *vm, unsigned n)
 	return r->opaque;
 }
 
+void virtio_mmio_quiesce(struct vm *vm, bool pause)
+{
+	for (unsigned n = 0; n < VIRTIO_MMIO_SLOTS; n++) {
+		struct virtio_mmio *m = slot_find(vm, n);
+
+		if (m && m->dev && m->dev->ops->quiesce)
+			m->dev->ops->quiesce(m->dev, pause);
+	}
+}
+
 int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot)
 {
 	const struct virtio_dev_ops *ops = vd->ops;

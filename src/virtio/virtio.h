@@ -198,6 +198,12 @@ struct virtio_dev_ops {
 	 * transport's locks are destroyed. May be NULL (a device without threads).
 	 */
 	void (*stop)(struct virtio_dev *vd);
+	/*
+	 * pause: park the device's threads once the request in progress, if any, is complete
+	 * (its used ring entry written), and return then; !pause: let them go on. No guest
+	 * memory or device state changes while parked. May be NULL (a device without threads).
+	 */
+	void (*quiesce)(struct virtio_dev *vd, bool pause);
 	/* Frees the device (the embedding struct); its threads are stopped. May be NULL. */
 	void (*destroy)(struct virtio_dev *vd);
 };
@@ -232,6 +238,9 @@ int virtio_mmio_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
  * -ENODEV. On success the slot owns vd: it calls ops->destroy when the VM is destroyed.
  */
 int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot);
+
+/** Quiesces (pause) or releases every attached device's threads (ops->quiesce). */
+void virtio_mmio_quiesce(struct vm *vm, bool pause);
 
 /** True when feature bit was negotiated (driver accepted it and set FEATURES_OK). */
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
@@ -298,27 +307,30 @@ void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Device models. Each opens its backend, attaches to the first empty slot and owns its thread. */
 
-/* virtio-blk options (--drive file=PATH[,ro=on|off]). */
+/* virtio-blk options (a VIREO_DEV_BLK device). */
 struct virtio_blk_opts {
-	char path[4096];
+	char path[4096]; /* image to open; empty: use fd */
+	int fd;		 /* with path empty: an image the caller opened (dup'd) */
 	bool read_only;
+	int slot;	  /* virtio-mmio slot, or -1 for the first empty one */
+	const char *name; /* for messages and, without a path, the serial number */
 };
 
-/** Parses a --drive value ("file=PATH[,ro=on|off]") into o; 0 or -EINVAL with msg. */
-int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen);
-
-/** Opens the raw image and plugs a virtio-blk into the next empty slot; 0 or -errno + msg. */
+/**
+ * Opens the raw image (or takes a dup of o->fd) and plugs a virtio-blk into o->slot; 0 or
+ * -errno + msg.
+ */
 int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg, size_t msglen);
 
-/** Plugs a virtio-rng (entropy from getrandom(2)) into the next empty slot; 0 or -errno. */
-int virtio_rng_create(struct vm *vm);
+/** Plugs a virtio-rng (entropy from getrandom(2)) into slot (-1: first empty); 0 or -errno. */
+int virtio_rng_create(struct vm *vm, int slot);
 
 /**
- * Plugs a single-port virtio-console (hvc0) into the next empty slot: guest output is written
- * to out_fd; bytes read from in_fd (-1: none) and bytes given to virtio_console_input() go to
- * the guest. The fds stay the caller's. *out (may be NULL) gets the device; 0 or -errno.
+ * Plugs a single-port virtio-console (hvc0) into slot (-1: the next empty one): guest output is
+ * written to out_fd; bytes read from in_fd (-1: none) and bytes given to virtio_console_input() go
+ * to the guest. The fds stay the caller's. *out (may be NULL) gets the device; 0 or -errno.
  */
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd, struct virtio_dev **out);
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd, int slot, struct virtio_dev **out);
 
 /** Queues host input for the guest from any thread; returns the bytes taken (a full buffer drops).
  */
@@ -327,11 +339,11 @@ size_t virtio_console_input(struct virtio_dev *vd, const uint8_t *buf, size_t le
 struct net_backend;
 
 /**
- * Plugs a virtio-net (MAC 52:54:00:12:34:XX, XX = 0x50 + index) backed by be into the next
- * empty slot and starts be's I/O thread. be is consumed: the device owns it from then on, and
- * on an error it is destroyed. 0, or -errno with a message in msg.
+ * Plugs a virtio-net (MAC 52:54:00:12:34:XX, XX = 0x50 + index) backed by be into slot
+ * (-1: the next empty one) and starts be's I/O thread. be is consumed: the device owns it from then
+ * on, and on an error it is destroyed. 0, or -errno with a message in msg.
  */
-int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, char *msg,
+int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, int slot, char *msg,
 		      size_t msglen);
 
 #endif

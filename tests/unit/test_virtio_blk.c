@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/vm.h"
+#include "cli/args.h"
 #include "virtio/virtio.h"
 #include "virtio_driver.h"
 
@@ -48,6 +49,24 @@ struct fixture {
 	int fd; /* the test's own view of the image */
 };
 
+/* The command line's --drive parser (src/cli/args.c), into the device's options. */
+static int blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen)
+{
+	static char path[CLI_PATH_MAX];
+	struct vireo_device d = {.kind = VIREO_DEV_BLK};
+	int err = cli_parse_drive(spec, &d, path, msg, msglen);
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->slot = -1;
+	o->name = "drive0";
+	if (!err) {
+		snprintf(o->path, sizeof(o->path), "%s", path);
+		o->read_only = d.blk.read_only;
+	}
+	return err;
+}
+
 static int make_fixture(void **state, bool ro)
 {
 	static struct fixture fx;
@@ -66,8 +85,7 @@ static int make_fixture(void **state, bool ro)
 		return -1;
 	vd_irq_hook(fx.vm, &fx.irq);
 	snprintf(spec, sizeof(spec), "file=%s,ro=%s", fx.path, ro ? "on" : "off");
-	if (virtio_blk_parse(spec, &o, msg, sizeof(msg)) ||
-	    virtio_blk_create(fx.vm, &o, msg, sizeof(msg)))
+	if (blk_parse(spec, &o, msg, sizeof(msg)) || virtio_blk_create(fx.vm, &o, msg, sizeof(msg)))
 		return -1;
 	fx.d.vm = fx.vm;
 	fx.d.base = VIRTIO_MMIO_BASE;
@@ -138,22 +156,22 @@ static void test_parse(void **state)
 	struct vm *vm;
 
 	(void)state;
-	assert_int_equal(virtio_blk_parse("file=/x/disk.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("file=/x/disk.img", &o, msg, sizeof(msg)), 0);
 	assert_string_equal(o.path, "/x/disk.img");
 	assert_false(o.read_only);
-	assert_int_equal(virtio_blk_parse("ro=on,file=a.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("ro=on,file=a.img", &o, msg, sizeof(msg)), 0);
 	assert_true(o.read_only);
-	assert_int_equal(virtio_blk_parse("file=a,ro=yes", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a,ro=yes", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "ro=yes"));
-	assert_int_equal(virtio_blk_parse("file=a,cache=none", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a,cache=none", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "cache"));
-	assert_int_equal(virtio_blk_parse("ro=on", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("ro=on", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "missing"));
-	assert_int_equal(virtio_blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(virtio_blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
 	/* A missing file is reported with its name. */
 	assert_int_equal(vm_create(&vm, &cfg), 0);
-	assert_int_equal(virtio_blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), -ENOENT);
 	assert_non_null(strstr(msg, "/nonexistent/vireo.img"));
 	vm_destroy(vm);

@@ -41,7 +41,7 @@ static int setup(void **state)
 	if (vm_create(&fx.vm, &cfg))
 		return -1;
 	vd_irq_hook(fx.vm, &fx.irq);
-	if (virtio_rng_create(fx.vm))
+	if (virtio_rng_create(fx.vm, -1))
 		return -1;
 	fx.d.vm = fx.vm;
 	fx.d.base = VIRTIO_MMIO_BASE;
@@ -80,8 +80,8 @@ static void test_slots(void **state)
 	assert_int_equal(bus_read(&fx->vm->bus, VIRTIO_MMIO_BASE, 2, &v), -EFAULT);
 	/* All slots are taken now: a ninth device has nowhere to go. */
 	for (unsigned n = 1; n < VIRTIO_MMIO_SLOTS; n++)
-		assert_int_equal(virtio_rng_create(fx->vm), 0);
-	assert_int_equal(virtio_rng_create(fx->vm), -ENOSPC);
+		assert_int_equal(virtio_rng_create(fx->vm, -1), 0);
+	assert_int_equal(virtio_rng_create(fx->vm, -1), -ENOSPC);
 }
 
 static void test_features(void **state)
@@ -337,7 +337,7 @@ static int no_driver_ok_child(void)
 	int bad = 0;
 
 	memset(&fx, 0, sizeof(fx));
-	if (vm_create(&fx.vm, &cfg) || virtio_rng_create(fx.vm))
+	if (vm_create(&fx.vm, &cfg) || virtio_rng_create(fx.vm, -1))
 		return 2;
 	d->vm = fx.vm;
 	d->base = VIRTIO_MMIO_BASE;
