@@ -56,6 +56,27 @@ int uart16550_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
 /** PLIC for the VM's harts; sets vm->irqchip and vm->irqchip_set; 0 or -errno. */
 int plic_create(struct vm *vm, struct mmio_region *r);
 
+/* PLIC state as guest values (snapshots); 32-bit words only, so no padding. */
+#define PLIC_STATE_WORDS ((PLIC_NSRC + 32) / 32)
+#define PLIC_STATE_MAX_CTX 64 /* 2 contexts per hart, VM_MAX_HARTS harts */
+struct plic_state {
+	uint32_t nctx;			  /* contexts: 2 per hart */
+	uint32_t priority[PLIC_NSRC + 1]; /* 0..7; source 0 has none */
+	uint32_t level[PLIC_STATE_WORDS]; /* input lines as the devices drive them */
+	uint32_t claimed[PLIC_STATE_WORDS];
+	uint32_t enable[PLIC_STATE_MAX_CTX][PLIC_STATE_WORDS];
+	uint32_t threshold[PLIC_STATE_MAX_CTX];
+};
+
+/** Copies the PLIC's state into s. */
+void plic_save(const void *plic, struct plic_state *s);
+
+/** Loads s after checking every field (s may be hostile); 0, or -EINVAL leaving it unchanged. */
+int plic_load(void *plic, const struct plic_state *s);
+
+/** Puts the PLIC in its reset state (priorities, enables, thresholds, claims 0; lines kept). */
+void plic_reset(void *plic);
+
 /** Frees a PLIC made by plic_create (vm_destroy calls it once the bus is gone). */
 void plic_destroy(void *plic);
 
