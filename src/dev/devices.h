@@ -50,6 +50,26 @@ bool uart16550_receive(void *uart, uint8_t byte);
 /** Pops up to n received bytes from the UART's FIFO into buf; returns how many (SBI DBCN read). */
 int uart16550_take(void *uart, uint8_t *buf, size_t n);
 
+/* UART state as guest values (snapshots): bytes only, so no padding. */
+#define UART16550_RX_FIFO 16
+struct uart16550_state {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint8_t msr_delta;				 /* MSR bits 3:0 */
+	uint8_t fifo_on, thre_pending, tx_wait, overrun; /* 0 or 1 */
+	uint8_t rx_head, rx_count;			 /* < 16, <= 16 */
+	uint8_t reserved[3];				 /* 0 */
+	uint8_t rx[UART16550_RX_FIFO];
+};
+
+/** Copies the UART's state (uart: vm->console) into s. */
+void uart16550_save(const void *uart, struct uart16550_state *s);
+
+/** Loads s after checking every field (s may be hostile); 0, or -EINVAL leaving it unchanged. */
+int uart16550_load(void *uart, const struct uart16550_state *s);
+
+/** Puts the UART in its reset state (PC16550D table 5: every register 0, FIFO empty). */
+void uart16550_reset(void *uart);
+
 /** Device-tree node of the UART (ns16550a); board_device.fdt callback. */
 int uart16550_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
 

@@ -598,10 +598,69 @@ static void test_pvpanic(void **state)
 	assert_true(atomic_load(&vm->harts[0]->events) & HART_EV_STOP);
 }
 
+/* UART state: save, load into a fresh UART, save again gives the same bytes; bad fields. */
+static void test_uart_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct uart16550_state s1, s2, bad, after;
+
+	plic_route(vm, BOARD_UART0_IRQ);
+	wr(vm, UART(3), 1, 0x83); /* DLAB, 8 bits */
+	wr(vm, UART(0), 1, 0x0c);
+	wr(vm, UART(3), 1, 0x03);
+	wr(vm, UART(7), 1, 0x5a);
+	wr(vm, UART(1), 1, 0x01); /* ERBFI */
+	for (int i = 0; i < 3; i++)
+		assert_true(uart16550_receive(vm->console, (uint8_t)('x' + i)));
+	uart16550_save(vm->console, &s1);
+	assert_int_equal(s1.rx_count, 3);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	plic_route(vm2, BOARD_UART0_IRQ);
+	assert_int_equal(uart16550_load(vm2->console, &s1), 0);
+	uart16550_save(vm2->console, &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The loaded UART has its bytes and raises its line. */
+	assert_true(line(vm2, BOARD_UART0_IRQ));
+	assert_int_equal(rd(vm2, UART(0), 1), 'x');
+	uart16550_reset(vm2->console);
+	assert_false(line(vm2, BOARD_UART0_IRQ));
+	vm_destroy(vm2);
+	for (int i = 0; i < 6; i++) {
+		bad = s1;
+		switch (i) {
+		case 0:
+			bad.rx_count = 17;
+			break;
+		case 1:
+			bad.rx_head = 16;
+			break;
+		case 2:
+			bad.ier = 0x10;
+			break;
+		case 3:
+			bad.mcr = 0x20;
+			break;
+		case 4:
+			bad.overrun = 2;
+			break;
+		default:
+			bad.reserved[2] = 1;
+			break;
+		}
+		assert_int_equal(uart16550_load(vm->console, &bad), -EINVAL);
+		uart16550_save(vm->console, &after);
+		assert_memory_equal(&s1, &after, sizeof(s1));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vm_config),
+	    cmocka_unit_test_setup_teardown(test_uart_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vm_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher_halfword, setup, teardown),
