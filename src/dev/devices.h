@@ -106,6 +106,27 @@ int plic_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
 /** goldfish RTC raising interrupt s->irq for its alarm; 0 or -errno. */
 int rtc_goldfish_create(struct vm *vm, struct mmio_region *r, const struct board_slot *s);
 
+/*
+ * goldfish RTC state (snapshots). The guest's clock is the host's CLOCK_REALTIME plus
+ * offset, as a battery-backed RTC it keeps running while the VM is saved; the alarm is a
+ * guest time in ns since the epoch.
+ */
+struct rtc_goldfish_state {
+	uint64_t offset; /* guest time - host realtime, ns, wrapping */
+	uint64_t alarm;
+	uint32_t time_high;					   /* latched by reading TIME_LOW */
+	uint8_t alarm_running, irq_pending, irq_enabled, reserved; /* 0 or 1; reserved 0 */
+};
+
+/** Copies the RTC's state (rtc: its bus region's opaque) into s. */
+void rtc_goldfish_save(const void *rtc, struct rtc_goldfish_state *s);
+
+/** Loads s after checking every field; 0, or -EINVAL leaving it unchanged. */
+int rtc_goldfish_load(void *rtc, const struct rtc_goldfish_state *s);
+
+/** Puts the RTC in its reset state: host time, no alarm, interrupt disabled. */
+void rtc_goldfish_reset(void *rtc);
+
 /** Device-tree node of the goldfish RTC; board_device.fdt callback. */
 int rtc_goldfish_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
 

@@ -656,11 +656,59 @@ static void test_uart_state(void **state)
 	}
 }
 
+/* The RTC's state object: its bus region's opaque. */
+static void *rtc_of(struct vm *vm)
+{
+	return bus_find(&vm->bus, BOARD_RTC_BASE)->opaque;
+}
+
+/* RTC state: save/load/save is byte-identical (the guest clock as an offset); bad fields. */
+static void test_rtc_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct rtc_goldfish_state s1, s2, bad, after;
+
+	wr(vm, RTC(0x04), 4, 0x1234);	  /* the year 2287 */
+	wr(vm, RTC(0x10), 4, 1);	  /* IRQ_ENABLED */
+	wr(vm, RTC(0x0c), 4, 0x7fffffff); /* an alarm far away */
+	wr(vm, RTC(0x08), 4, 0);
+	rtc_goldfish_save(rtc_of(vm), &s1);
+	assert_int_equal(s1.alarm_running, 1);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(rtc_goldfish_load(rtc_of(vm2), &s1), 0);
+	rtc_goldfish_save(rtc_of(vm2), &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The guest's clock goes on from the saved offset (seconds later at most). */
+	assert_in_range(rtc_time(vm2) >> 32, 0x1234, 0x1235);
+	assert_int_equal(rd(vm2, RTC(0x18), 4), 1); /* ALARM_STATUS */
+	rtc_goldfish_reset(rtc_of(vm2));
+	assert_int_equal(rd(vm2, RTC(0x18), 4), 0);
+	vm_destroy(vm2);
+	for (int i = 0; i < 4; i++) {
+		bad = s1;
+		if (i == 0)
+			bad.alarm_running = 2;
+		else if (i == 1)
+			bad.irq_pending = 7;
+		else if (i == 2)
+			bad.irq_enabled = 2;
+		else
+			bad.reserved = 1;
+		assert_int_equal(rtc_goldfish_load(rtc_of(vm), &bad), -EINVAL);
+		rtc_goldfish_save(rtc_of(vm), &after);
+		assert_memory_equal(&s1, &after, sizeof(s1));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vm_config),
 	    cmocka_unit_test_setup_teardown(test_uart_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtc_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vm_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher_halfword, setup, teardown),
