@@ -239,6 +239,38 @@ int virtio_mmio_fdt(struct fdt_ctx *ctx, const struct board_slot *s);
  */
 int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot);
 
+/*
+ * Transport state of one virtqueue as guest values (snapshots): the ring addresses, the
+ * free-running indices, EVENT_IDX bookkeeping. No padding.
+ */
+struct virtq_state {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t size, last_avail, used_idx, signalled_used;
+	uint8_t ready, signalled_valid; /* 0 or 1 */
+	uint8_t reserved[6];		/* 0 */
+};
+
+/* Transport state of one device (virtio-mmio registers and queues); no padding. */
+struct virtio_mmio_state {
+	uint32_t device_id, num_queues; /* must match the device it is loaded into */
+	uint32_t status, isr, config_gen;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t driver_features, features;
+	struct virtq_state vq[VIRTIO_MAX_QUEUES];
+};
+
+/** The device in virtio-mmio slot n, or NULL (empty slot or no such slot). */
+struct virtio_dev *virtio_mmio_dev(struct vm *vm, unsigned n);
+
+/** Copies vd's transport state into s (call with the device quiesced: the VM paused). */
+void virtio_mmio_save(struct virtio_dev *vd, struct virtio_mmio_state *s);
+
+/**
+ * Loads s into vd (quiesced, like the save) after checking every field against vd and guest
+ * RAM (s may be hostile): 0, or -EINVAL leaving vd unchanged. Requests popped before are void.
+ */
+int virtio_mmio_load(struct virtio_dev *vd, const struct virtio_mmio_state *s);
+
 /** Quiesces (pause) or releases every attached device's threads (ops->quiesce). */
 void virtio_mmio_quiesce(struct vm *vm, bool pause);
 
