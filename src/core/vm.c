@@ -32,12 +32,16 @@ static uint64_t clock_ticks(const struct vm *vm)
 
 uint64_t vm_time(const struct vm *vm)
 {
+	if (atomic_load_explicit(&vm->mtime_frozen, memory_order_acquire))
+		return atomic_load_explicit(&vm->frozen_mtime, memory_order_relaxed);
 	/* Wrapping arithmetic: the offset may be "negative" after a guest sets mtime back. */
 	return clock_ticks(vm) + atomic_load_explicit(&vm->mtime_offset, memory_order_acquire);
 }
 
 void vm_set_time(struct vm *vm, uint64_t value)
 {
+	if (atomic_load_explicit(&vm->mtime_frozen, memory_order_acquire))
+		atomic_store_explicit(&vm->frozen_mtime, value, memory_order_relaxed);
 	atomic_store_explicit(&vm->mtime_offset, value - clock_ticks(vm), memory_order_release);
 }
 
@@ -105,6 +109,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	atomic_init(&vm->pause_req, false);
 	atomic_init(&vm->state, VM_RUNNING);
 	atomic_init(&vm->mtime_offset, 0);
+	atomic_init(&vm->mtime_frozen, false);
+	atomic_init(&vm->frozen_mtime, 0);
 	vm->start_ns = monotonic_ns();
 	/* NORESERVE: a big guest only costs the host the pages it touches. */
 	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
@@ -252,11 +258,20 @@ int vm_pause(struct vm *vm)
 	pthread_mutex_unlock(&vm->pause_lock);
 	/* Harts first: no new notifications can reach the devices once they are parked. */
 	virtio_mmio_quiesce(vm, true);
+	/* The guest clock stands still while paused (as QEMU's virtual clock does). */
+	atomic_store_explicit(&vm->frozen_mtime, vm_time(vm), memory_order_relaxed);
+	atomic_store_explicit(&vm->mtime_frozen, true, memory_order_release);
 	return err;
 }
 
 void vm_resume(struct vm *vm)
 {
+	if (atomic_load(&vm->mtime_frozen)) {
+		uint64_t t = atomic_load(&vm->frozen_mtime);
+
+		vm_set_time(vm, t);			/* goes on from where it stood... */
+		atomic_store(&vm->mtime_frozen, false); /* ...once the offset says so */
+	}
 	virtio_mmio_quiesce(vm, false);
 	pthread_mutex_lock(&vm->pause_lock);
 	atomic_store(&vm->pause_req, false);

@@ -53,8 +53,11 @@ struct vm {
 	unsigned nharts;
 	uint64_t start_ns;	       /* host CLOCK_MONOTONIC when mtime was 0 */
 	_Atomic uint64_t mtime_offset; /* added to the clock's ticks; set by a guest mtime write */
-	int console_fd;		       /* UART output */
-	struct conout *conout;	       /* buffered writer to console_fd (src/host/conout.c) */
+	/* While paused (vm_pause) the guest clock stands still at frozen_mtime. */
+	_Atomic bool mtime_frozen;
+	_Atomic uint64_t frozen_mtime;
+	int console_fd;	       /* UART output */
+	struct conout *conout; /* buffered writer to console_fd (src/host/conout.c) */
 
 	_Atomic int state; /* enum vm_state */
 	int exit_code;	   /* for VM_FAIL: the code the guest reported */
@@ -124,7 +127,8 @@ __attribute__((format(printf, 3, 4))) void vm_log(const struct vm *vm, enum vire
 /** Ends the guest: the first caller's state and code win; kicks every hart. */
 void vm_stop(struct vm *vm, enum vm_state state, int code);
 
-/** The current mtime (10 MHz ticks since vm_create) from the host monotonic clock. */
+/** The current mtime (10 MHz ticks since vm_create) from the host monotonic clock; frozen while
+ * paused. */
 uint64_t vm_time(const struct vm *vm);
 
 /** Sets mtime to value from now on (a guest write to the CLINT's mtime). */

@@ -41,6 +41,24 @@ int finisher_create(struct vm *vm, struct mmio_region *r);
 /** CLINT (ACLINT MSWI + MTIMER) for the VM's harts; 0 or -errno. */
 int aclint_create(struct vm *vm, struct mmio_region *r);
 
+/*
+ * CLINT state (snapshots): mtime, the guest's clock, in ticks. Each hart's mtimecmp and MSIP
+ * are part of its struct hart_state.
+ */
+struct aclint_state {
+	uint64_t mtime;
+};
+
+/** Copies the CLINT's state (clint: its bus region's opaque) into s; mtime stands still while
+ * the VM is paused. */
+void aclint_save(const void *clint, struct aclint_state *s);
+
+/** Loads s: the guest clock goes on from s->mtime; every value is valid, so this returns 0. */
+int aclint_load(void *clint, const struct aclint_state *s);
+
+/** Puts the guest clock back to 0 (the harts' mtimecmp/MSIP reset with the harts). */
+void aclint_reset(void *clint);
+
 /** ns16550a UART writing to vm->conout, on PLIC line 10; sets vm->console; 0 or -errno. */
 int uart16550_create(struct vm *vm, struct mmio_region *r);
 

@@ -703,12 +703,46 @@ static void test_rtc_state(void **state)
 	}
 }
 
+/* CLINT state: mtime stands still while paused, so save/load/save is byte-identical. */
+static void test_clint_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct aclint_state s1, s2;
+	void *c1 = bus_find(&vm->bus, BOARD_CLINT_BASE)->opaque, *c2;
+
+	wr(vm, BOARD_CLINT_BASE + CLINT_MTIME, 8, 1ull << 40);
+	assert_int_equal(vm_pause(vm), 0); /* no hart threads: parks nothing, freezes mtime */
+	aclint_save(c1, &s1);
+	assert_in_range(s1.mtime, 1ull << 40, (1ull << 40) + VM_TIMEBASE_HZ);
+	usleep(2000);
+	assert_int_equal(rd(vm, BOARD_CLINT_BASE + CLINT_MTIME, 8), s1.mtime);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(vm_pause(vm2), 0);
+	c2 = bus_find(&vm2->bus, BOARD_CLINT_BASE)->opaque;
+	assert_int_equal(aclint_load(c2, &s1), 0);
+	aclint_save(c2, &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* Resumed, the clock goes on from the saved value, not from the host's. */
+	vm_resume(vm2);
+	usleep(2000);
+	assert_in_range(rd(vm2, BOARD_CLINT_BASE + CLINT_MTIME, 8), s1.mtime + 1,
+			s1.mtime + VM_TIMEBASE_HZ);
+	aclint_reset(c2);
+	assert_true(rd(vm2, BOARD_CLINT_BASE + CLINT_MTIME, 8) < VM_TIMEBASE_HZ);
+	vm_resume(vm);
+	vm_destroy(vm2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vm_config),
 	    cmocka_unit_test_setup_teardown(test_uart_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rtc_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clint_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vm_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher_halfword, setup, teardown),
