@@ -173,9 +173,9 @@ struct hart {
 
 	/* Set by other threads to make the hart leave its inner loop soon. */
 	_Atomic uint32_t events;
-	bool wfi;		   /* waiting for an interrupt (WFI) */
-	_Atomic bool halted;	   /* stopped (SBI HSM); woken by hart_start() */
-	_Atomic bool parked;	   /* paused (vm_pause); flushes its TLB before running again */
+	bool wfi;	     /* waiting for an interrupt (WFI) */
+	_Atomic bool halted; /* stopped (SBI HSM); woken by hart_start() */
+	_Atomic bool parked; /* parked by vm_pause; serves pending fences before it runs again */
 	pthread_mutex_t wake_lock; /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
 
