@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The vireo command line: build a VM, boot a kernel or firmware, run it, report how it ended. */
+/*
+ * The vireo command line: options into a struct vireo_config, then the VM's lifecycle through
+ * the public API (include/vireo/vireo.h) only, and an exit status for how it ended.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/vm.h"
-#include "dev/devices.h"
-#include "host/console.h"
-#include "host/net.h"
-#include "virtio/virtio.h"
+#include "cli/args.h"
+#include "vireo/vireo.h"
 
 #ifndef VIREO_VERSION
 #define VIREO_VERSION "0.1.0"
@@ -145,7 +144,7 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* Parses a hart count, 1..VM_MAX_HARTS in decimal; 0 or -EINVAL. */
+/* Parses a hart count, 1..VIREO_MAX_HARTS in decimal; 0 or -EINVAL. */
 static int parse_cpus(const char *s, unsigned *out)
 {
 	char *end;
@@ -155,25 +154,25 @@ static int parse_cpus(const char *s, unsigned *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v < 1 || v > VM_MAX_HARTS)
+	if (errno || *end || v < 1 || v > VIREO_MAX_HARTS)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
 }
 
 /* Maps how the guest ended to the process exit status (see usage()). */
-static int exit_status(const struct vm *vm, int state)
+static int exit_status(int end, int code)
 {
-	switch (state) {
-	case VM_POWEROFF:
+	switch (end) {
+	case VIREO_END_POWEROFF:
 		return 0;
-	case VM_FAIL:
-		fprintf(stderr, "vireo: the guest reported failure code %d\n", vm->exit_code);
-		return (vm->exit_code & 0xff) ? (vm->exit_code & 0xff) : 1;
-	case VM_RESET:
+	case VIREO_END_FAIL:
+		fprintf(stderr, "vireo: the guest reported failure code %d\n", code);
+		return (code & 0xff) ? (code & 0xff) : 1;
+	case VIREO_END_RESET:
 		fprintf(stderr, "vireo: the guest reset (not rebooting: --no-reboot)\n");
 		return EXIT_GUEST_RESET;
-	case VM_PANIC:
+	case VIREO_END_PANIC:
 		fprintf(stderr, "vireo: the guest kernel panicked\n");
 		return EXIT_GUEST_PANIC;
 	default:
@@ -182,173 +181,108 @@ static int exit_status(const struct vm *vm, int state)
 	}
 }
 
+/* The library's messages: on stderr, as the command's own. */
+static void log_stderr(void *opaque, enum vireo_log_level level, const char *msg)
+{
+	(void)opaque;
+	(void)level;
+	fprintf(stderr, "vireo: %s\n", msg);
+}
+
 struct run_opts {
-	struct boot_params boot;
-	struct vm_config cfg;
-	bool no_reboot;
-	bool virtio_console; /* --console virtio: host input to a virtio-console, not the UART */
-	const char *net[VIRTIO_MMIO_SLOTS]; /* --net specs, one virtio-net each */
-	unsigned nnet;
-	const char *drive[VIRTIO_MMIO_SLOTS]; /* --drive specs, one virtio-blk each, slot order */
-	unsigned ndrive;
+	struct vireo_config cfg;
+	unsigned nnet, ndrive;
+	char drive_path[VIREO_VIRTIO_SLOTS][CLI_PATH_MAX];
 };
 
-/* Opens each --drive image and plugs a virtio-blk for it; 0 or -errno with msg. */
-static int add_drives(struct vm *vm, const struct run_opts *o, char *msg, size_t msglen)
+/* Appends a device of kind with id PREFIX<n> in the first free virtio slot; NULL when full. */
+static struct vireo_device *add_device(struct vireo_config *cfg, enum vireo_device_kind kind,
+				       const char *prefix, unsigned n)
 {
-	for (unsigned i = 0; i < o->ndrive; i++) {
-		struct virtio_blk_opts b;
-		int err = virtio_blk_parse(o->drive[i], &b, msg, msglen);
+	struct vireo_device *d;
 
-		if (!err)
-			err = virtio_blk_create(vm, &b, msg, msglen);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Opens each --net backend and plugs a virtio-net for it; 0 or -errno with msg. */
-static int add_net_devices(struct vm *vm, const struct run_opts *o, char *msg, size_t msglen)
-{
-	for (unsigned i = 0; i < o->nnet; i++) {
-		struct net_backend *be;
-		char why[384];
-		int err;
-
-		err = net_backend_open(&be, o->net[i], why, sizeof(why));
-		if (!err)
-			err = virtio_net_create(vm, be, i, why, sizeof(why));
-		if (err) {
-			snprintf(msg, msglen, "--net %s: %s", o->net[i], why);
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Console sink for the UART: as many bytes as its receive FIFO takes. */
-static size_t uart_sink_input(void *uart, const uint8_t *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len && uart16550_receive(uart, buf[n]))
-		n++;
-	return n;
-}
-
-/* Console sink for a virtio-console: its input buffer takes what fits. */
-static size_t virtio_console_sink_input(void *vd, const uint8_t *buf, size_t len)
-{
-	return virtio_console_input(vd, buf, len);
+	if (cfg->ndevices == VIREO_MAX_DEVICES)
+		return NULL;
+	d = &cfg->devices[cfg->ndevices++];
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->slot = VIREO_SLOT_AUTO;
+	snprintf(d->id, sizeof(d->id), "%s%u", prefix, n);
+	return d;
 }
 
 /*
- * Plugs the virtio-console of --console virtio (guest output to stdout, input only from the
- * host console) and says where the host console's input goes; 0 or -errno with msg.
+ * The devices that follow the options: disks first, then NICs (added while parsing), then the
+ * virtio-console of --console virtio, then a virtio-rng in the next free slot if any.
  */
-static int add_console(struct vm *vm, const struct run_opts *o, struct console_sink *sink,
-		       char *msg, size_t msglen)
+static void add_implicit_devices(struct run_opts *o)
 {
-	struct virtio_dev *vd;
-	int err;
+	struct vireo_device *d, tmp;
 
-	if (!o->virtio_console) {
-		*sink = (struct console_sink){.input = uart_sink_input, .dev = vm->console};
-		if (!vm->console) {
-			snprintf(msg, msglen, "the board has no console UART");
-			return -ENODEV;
+	/* Options may come in any order; disks go first (a stable sort of blk before net). */
+	for (unsigned i = 1; i < o->cfg.ndevices; i++) {
+		for (unsigned k = i; k > 0 && o->cfg.devices[k].kind == VIREO_DEV_BLK &&
+				     o->cfg.devices[k - 1].kind != VIREO_DEV_BLK;
+		     k--) {
+			tmp = o->cfg.devices[k];
+			o->cfg.devices[k] = o->cfg.devices[k - 1];
+			o->cfg.devices[k - 1] = tmp;
 		}
-		return 0;
 	}
-	err = virtio_console_create(vm, -1, STDOUT_FILENO, &vd);
-	if (err) {
-		snprintf(msg, msglen, "cannot create the virtio-console: %s", strerror(-err));
-		return err;
+
+	if (o->cfg.console == VIREO_CONSOLE_VIRTIO) {
+		d = add_device(&o->cfg, VIREO_DEV_CONSOLE, "console", 0);
+		d->console.in_fd = -1;
+		d->console.out_fd = STDOUT_FILENO;
 	}
-	*sink = (struct console_sink){.input = virtio_console_sink_input, .dev = vd};
-	return 0;
+	d = add_device(&o->cfg, VIREO_DEV_RNG, "rng", 0);
+	d->optional = true;
 }
 
-/*
- * Builds one VM, boots and runs it. Returns an exit status for a VM that could not be built
- * or booted; else 0, with *reset set when the guest wants to be booted again, *status its
- * exit status otherwise.
- */
-static int run_once(const struct run_opts *o, struct console *con, int *status, bool *reset)
-{
-	char msg[512];
-	struct console_sink sink;
-	struct vm *vm;
-	int err, state;
-
-	*reset = false;
-	err = vm_create(&vm, &o->cfg);
-	if (err) {
-		fprintf(stderr, "vireo: cannot create the VM: %s\n", strerror(-err));
-		return EXIT_USAGE;
-	}
-	err = add_drives(vm, o, msg, sizeof(msg));
-	if (!err)
-		err = add_net_devices(vm, o, msg, sizeof(msg));
-	if (!err)
-		err = add_console(vm, o, &sink, msg, sizeof(msg));
-	/* Entropy for the guest in the next free slot; none left is not an error. */
-	if (!err && virtio_rng_create(vm) == -ENOMEM) {
-		err = -ENOMEM;
-		snprintf(msg, sizeof(msg), "cannot create the virtio-rng: out of memory");
-	}
-	if (!err)
-		err = boot_load(vm, &o->boot, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "vireo: %s\n", msg);
-		vm_destroy(vm);
-		return EXIT_USAGE;
-	}
-	console_attach(con, vm, &sink);
-	/* A signal that came while no VM was attached must still stop this one. */
-	if (console_signal(con) || console_quit_requested(con))
-		vm_stop(vm, VM_POWEROFF, 0);
-	state = vm_run(vm);
-	console_attach(con, NULL, NULL);
-	if (state == VM_RESET && !o->no_reboot)
-		*reset = true;
-	else
-		*status = exit_status(vm, state);
-	vm_destroy(vm);
-	return 0;
-}
-
-/* Runs the guest, booting it again after each reset; returns the exit status. */
+/* Builds the VM, runs it (the library reboots it on a guest reset); returns the exit status. */
 static int run_vm(const struct run_opts *o)
 {
-	char msg[256];
-	struct console *con;
-	int err, status = 0, ret, signo;
-	bool reset;
+	char msg[512];
+	struct vireo_console *con;
+	struct vireo_vm *vm;
+	int err, status, signo, end, code = 0;
 
-	if (vm_config_check(&o->cfg, msg, sizeof(msg))) {
+	if (vireo_config_check(&o->cfg, msg, sizeof(msg))) {
 		fprintf(stderr, "vireo: %s\n", msg);
 		return EXIT_USAGE;
 	}
-	err = console_open(&con, STDIN_FILENO, STDOUT_FILENO);
+	err = vireo_console_open(&con, STDIN_FILENO, STDOUT_FILENO);
 	if (err) {
 		fprintf(stderr, "vireo: cannot set up the console: %s\n", strerror(-err));
 		return EXIT_USAGE;
 	}
-	do {
-		ret = run_once(o, con, &status, &reset);
-	} while (!ret && reset && !console_signal(con) && !console_quit_requested(con));
-	signo = console_signal(con);
-	if (ret)
-		status = ret;
-	else if (signo)
+	err = vireo_vm_build(&vm, &o->cfg, log_stderr, NULL, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "vireo: %s\n", msg);
+		vireo_console_close(con);
+		return EXIT_USAGE;
+	}
+	vireo_console_attach(con, vm);
+	err = vireo_vm_start(vm);
+	if (err) {
+		fprintf(stderr, "vireo: cannot start the VM: %s\n", strerror(-err));
+		end = VIREO_END_ERROR;
+	} else {
+		end = vireo_vm_wait(vm, &code);
+	}
+	vireo_console_attach(con, NULL);
+	signo = vireo_console_signal(con);
+	/* A signal or Ctrl-a x wins over how the guest ended meanwhile. */
+	if (signo)
 		status = EXIT_SIGNAL + signo;
-	else if (console_quit_requested(con))
+	else if (vireo_console_quit_requested(con))
 		status = 0;
-	console_close(con);
+	else
+		status = exit_status(end, code);
+	vireo_vm_destroy(vm);
+	vireo_console_close(con);
 	/* Only a signal is reported as one: a guest failure code may be above 128 too. */
-	if (!ret && signo)
+	if (signo)
 		fprintf(stderr, "vireo: stopped by signal %d\n", signo);
 	return status;
 }
@@ -363,17 +297,18 @@ static int bad_option(const char *arg)
 /* Checks option combinations after parsing; 0 or an exit status. */
 static int check_run_opts(struct run_opts *o, bool mem_given)
 {
-	if (!o->boot.kernel && !o->boot.bios) {
+	if (!o->cfg.kernel && !o->cfg.firmware) {
 		fprintf(stderr,
 			"vireo: run needs --kernel IMAGE or --bios FILE (try 'vireo --help')\n");
 		return EXIT_USAGE;
 	}
-	if (!o->boot.kernel && (o->boot.initrd || o->boot.append)) {
+	if (!o->cfg.kernel && (o->cfg.initrd || o->cfg.cmdline)) {
 		fprintf(stderr, "vireo: --initrd and --append need --kernel\n");
 		return EXIT_USAGE;
 	}
 	if (!mem_given)
-		o->cfg.ram_size = o->boot.kernel ? DEFAULT_KERNEL_MEM : DEFAULT_MEM;
+		o->cfg.ram_size = o->cfg.kernel ? DEFAULT_KERNEL_MEM : DEFAULT_MEM;
+	add_implicit_devices(o);
 	return 0;
 }
 
@@ -394,25 +329,27 @@ static int cmd_run(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct run_opts o = {.cfg = {.nharts = 1}};
+	static struct run_opts o; /* big (drive paths); one per process */
 	bool mem_given = false;
 	int c, err;
+
+	vireo_config_init(&o.cfg);
 
 	opterr = 0;
 	optind = 0; /* glibc: restart scanning on the subcommand's own argv */
 	while ((c = getopt_long(argc, argv, "+k:i:a:b:m:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			o.boot.kernel = optarg;
+			o.cfg.kernel = optarg;
 			break;
 		case 'i':
-			o.boot.initrd = optarg;
+			o.cfg.initrd = optarg;
 			break;
 		case 'a':
-			o.boot.append = optarg;
+			o.cfg.cmdline = optarg;
 			break;
 		case 'b':
-			o.boot.bios = optarg;
+			o.cfg.firmware = optarg;
 			break;
 		case 'm':
 			if (parse_size(optarg, &o.cfg.ram_size)) {
@@ -426,43 +363,53 @@ static int cmd_run(int argc, char **argv)
 			if (parse_cpus(optarg, &o.cfg.nharts)) {
 				fprintf(stderr,
 					"vireo: invalid --cpus '%s': give a number from 1 to %d\n",
-					optarg, VM_MAX_HARTS);
+					optarg, VIREO_MAX_HARTS);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_NO_REBOOT:
-			o.no_reboot = true;
+			o.cfg.no_reboot = true;
 			break;
-		case OPT_NET:
-			if (o.nnet == VIRTIO_MMIO_SLOTS) {
+		case OPT_NET: {
+			struct vireo_device *d;
+			char why[384];
+
+			if (o.nnet == VIREO_VIRTIO_SLOTS) {
 				fprintf(stderr, "vireo: at most %u --net options\n",
-					VIRTIO_MMIO_SLOTS);
+					VIREO_VIRTIO_SLOTS);
 				return EXIT_USAGE;
 			}
-			o.net[o.nnet++] = optarg;
+			d = add_device(&o.cfg, VIREO_DEV_NET, "net", o.nnet++);
+			if (cli_parse_net(optarg, d, why, sizeof(why))) {
+				fprintf(stderr, "vireo: --net %s: %s\n", optarg, why);
+				return EXIT_USAGE;
+			}
 			break;
+		}
 		case OPT_CONSOLE:
 			if (strcmp(optarg, "uart") && strcmp(optarg, "virtio")) {
 				fprintf(stderr, "vireo: invalid --console '%s': uart or virtio\n",
 					optarg);
 				return EXIT_USAGE;
 			}
-			o.virtio_console = strcmp(optarg, "virtio") == 0;
+			o.cfg.console = strcmp(optarg, "virtio") == 0 ? VIREO_CONSOLE_VIRTIO
+								      : VIREO_CONSOLE_UART;
 			break;
 		case OPT_DRIVE: {
-			struct virtio_blk_opts b;
+			struct vireo_device *d;
 			char why[256];
 
-			if (o.ndrive == VIRTIO_MMIO_SLOTS) {
+			if (o.ndrive == VIREO_VIRTIO_SLOTS) {
 				fprintf(stderr, "vireo: at most %u --drive options\n",
-					VIRTIO_MMIO_SLOTS);
+					VIREO_VIRTIO_SLOTS);
 				return EXIT_USAGE;
 			}
-			if (virtio_blk_parse(optarg, &b, why, sizeof(why))) {
+			d = add_device(&o.cfg, VIREO_DEV_BLK, "drive", o.ndrive);
+			if (cli_parse_drive(optarg, d, o.drive_path[o.ndrive++], why,
+					    sizeof(why))) {
 				fprintf(stderr, "vireo: %s\n", why);
 				return EXIT_USAGE;
 			}
-			o.drive[o.ndrive++] = optarg;
 			break;
 		}
 		case 'h':

@@ -162,7 +162,7 @@ static int boot_write_fdt(struct vm *vm, const struct boot_params *p, const stru
 	e = fdt_build(vm, &fp, buf, BOOT_FDT_MAX);
 	if (e < 0) {
 		fail(e, err, len, "cannot build the device tree: %s%s", strerror(-e),
-		     e == -ENOSPC ? " (is --append too long?)" : "");
+		     e == -ENOSPC ? " (is the kernel command line too long?)" : "");
 	} else {
 		memcpy(dst, buf, BOOT_FDT_MAX);
 		e = 0;
@@ -262,8 +262,8 @@ int boot_load(struct vm *vm, const struct boot_params *p, char *err, size_t len)
 	if (p->kernel)
 		return boot_kernel(vm, p, err, len);
 	if (p->initrd || p->append)
-		return fail(-EINVAL, err, len, "--initrd and --append need --kernel");
+		return fail(-EINVAL, err, len, "an initrd or a kernel command line needs a kernel");
 	if (!p->bios)
-		return fail(-EINVAL, err, len, "nothing to boot: give --kernel or --bios");
+		return fail(-EINVAL, err, len, "nothing to boot: no kernel and no firmware");
 	return boot_bare(vm, p->bios, err, len);
 }

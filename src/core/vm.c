@@ -2,6 +2,7 @@
 /* VM life cycle: guest RAM, harts, the board's devices, running and stopping, and mtime. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include "cpu/hart.h"
 #include "dev/devices.h"
 #include "host/conout.h"
+#include "virtio/virtio.h"
 
 _Static_assert(NS_PER_SEC % VM_TIMEBASE_HZ == 0, "mtime tick must be a whole number of ns");
 #define NS_PER_TICK (NS_PER_SEC / VM_TIMEBASE_HZ)
@@ -30,12 +32,16 @@ static uint64_t clock_ticks(const struct vm *vm)
 
 uint64_t vm_time(const struct vm *vm)
 {
+	if (atomic_load_explicit(&vm->mtime_frozen, memory_order_acquire))
+		return atomic_load_explicit(&vm->frozen_mtime, memory_order_relaxed);
 	/* Wrapping arithmetic: the offset may be "negative" after a guest sets mtime back. */
 	return clock_ticks(vm) + atomic_load_explicit(&vm->mtime_offset, memory_order_acquire);
 }
 
 void vm_set_time(struct vm *vm, uint64_t value)
 {
+	if (atomic_load_explicit(&vm->mtime_frozen, memory_order_acquire))
+		atomic_store_explicit(&vm->frozen_mtime, value, memory_order_relaxed);
 	atomic_store_explicit(&vm->mtime_offset, value - clock_ticks(vm), memory_order_release);
 }
 
@@ -96,8 +102,15 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->ram_base = BOARD_RAM_BASE;
 	vm->ram_size = cfg->ram_size;
 	vm->console_fd = cfg->console_fd ? cfg->console_fd : STDOUT_FILENO;
+	vm->log = cfg->log;
+	vm->log_opaque = cfg->log_opaque;
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	atomic_init(&vm->pause_req, false);
 	atomic_init(&vm->state, VM_RUNNING);
 	atomic_init(&vm->mtime_offset, 0);
+	atomic_init(&vm->mtime_frozen, false);
+	atomic_init(&vm->frozen_mtime, 0);
 	vm->start_ns = monotonic_ns();
 	/* NORESERVE: a big guest only costs the host the pages it touches. */
 	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
@@ -150,15 +163,39 @@ void vm_destroy(struct vm *vm)
 	free((void *)vm->code_gen);
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
 	free(vm);
+}
+
+void vm_log(const struct vm *vm, enum vireo_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!vm || !vm->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vm->log(vm->log_opaque, level, msg);
+}
+
+void vm_hart_main(struct hart *h)
+{
+	struct vm *vm = h->vm;
+
+	if (hart_run(h) < 0)
+		vm_stop(vm, VM_ERROR, 0);
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->live--;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 static void *vm_hart_thread(void *arg)
 {
-	struct hart *h = arg;
-
-	if (hart_run(h) < 0)
-		vm_stop(h->vm, VM_ERROR, 0);
+	vm_hart_main(arg);
 	return NULL;
 }
 
@@ -167,8 +204,11 @@ int vm_run(struct vm *vm)
 	pthread_t threads[VM_MAX_HARTS];
 	unsigned started = 0;
 
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->live = vm->nharts;
+	pthread_mutex_unlock(&vm->pause_lock);
 	if (vm->nharts == 1) {
-		vm_hart_thread(vm->harts[0]);
+		vm_hart_main(vm->harts[0]);
 	} else {
 		for (; started < vm->nharts; started++) {
 			if (pthread_create(&threads[started], NULL, vm_hart_thread,
@@ -177,12 +217,66 @@ int vm_run(struct vm *vm)
 				break;
 			}
 		}
+		pthread_mutex_lock(&vm->pause_lock);
+		vm->live -= vm->nharts - started;
+		pthread_mutex_unlock(&vm->pause_lock);
 		for (unsigned i = 0; i < started; i++)
 			pthread_join(threads[i], NULL);
 	}
 	/* Every hart returned without anyone ending the guest: the host cannot go on. */
 	vm_stop(vm, VM_ERROR, 0);
 	return atomic_load(&vm->state);
+}
+
+void vm_hart_park(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	/* Interrupts that arrive meanwhile only set mip bits: the hart sees them on resume. */
+	while (atomic_load(&vm->pause_req) && atomic_load(&vm->state) == VM_RUNNING)
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->parked--;
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, true);
+	pthread_mutex_unlock(&vm->pause_lock);
+	/* Out of the inner loop, WFI sleep or the wait for an SBI HSM start. */
+	for (unsigned i = 0; i < vm->nharts; i++)
+		hart_kick(vm->harts[i], HART_EV_IRQ);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->parked < vm->live && atomic_load(&vm->state) == VM_RUNNING)
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	if (atomic_load(&vm->state) != VM_RUNNING)
+		err = -ESRCH;
+	pthread_mutex_unlock(&vm->pause_lock);
+	/* Harts first: no new notifications can reach the devices once they are parked. */
+	virtio_mmio_quiesce(vm, true);
+	/* The guest clock stands still while paused (as QEMU's virtual clock does). */
+	atomic_store_explicit(&vm->frozen_mtime, vm_time(vm), memory_order_relaxed);
+	atomic_store_explicit(&vm->mtime_frozen, true, memory_order_release);
+	return err;
+}
+
+void vm_resume(struct vm *vm)
+{
+	if (atomic_load(&vm->mtime_frozen)) {
+		uint64_t t = atomic_load(&vm->frozen_mtime);
+
+		vm_set_time(vm, t);			/* goes on from where it stood... */
+		atomic_store(&vm->mtime_frozen, false); /* ...once the offset says so */
+	}
+	virtio_mmio_quiesce(vm, false);
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 void vm_stop(struct vm *vm, enum vm_state state, int code)
@@ -194,6 +288,10 @@ void vm_stop(struct vm *vm, enum vm_state state, int code)
 	if (!atomic_compare_exchange_strong(&vm->state, &expected, (int)state))
 		return;
 	vm->exit_code = code;
+	/* Parked harts wake to leave as well. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (unsigned i = 0; i < vm->nharts; i++) {
 		if (vm->harts[i])
 			hart_kick(vm->harts[i], HART_EV_STOP);

@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include "core/bus.h"
+#include "vireo/vireo.h"
 
 struct conout;
 struct hart;
@@ -29,10 +32,13 @@ enum vm_state {
 	VM_PANIC,    /* the guest reported a kernel panic (pvpanic) */
 };
 
+/* The machine part of a struct vireo_config (src/core/vireo.c fills it in). */
 struct vm_config {
 	uint64_t ram_size;
 	unsigned nharts;
-	int console_fd; /* where the UART's output goes; 0 means stdout */
+	int console_fd;	  /* where the UART's output goes; 0 means stdout */
+	vireo_log_fn log; /* messages for the user; NULL drops them */
+	void *log_opaque;
 };
 
 /* Limits of vm_config.ram_size: RAM must fit below the top of a 39-bit physical space. */
@@ -47,8 +53,11 @@ struct vm {
 	unsigned nharts;
 	uint64_t start_ns;	       /* host CLOCK_MONOTONIC when mtime was 0 */
 	_Atomic uint64_t mtime_offset; /* added to the clock's ticks; set by a guest mtime write */
-	int console_fd;		       /* UART output */
-	struct conout *conout;	       /* buffered writer to console_fd (src/host/conout.c) */
+	/* While paused (vm_pause) the guest clock stands still at frozen_mtime. */
+	_Atomic bool mtime_frozen;
+	_Atomic uint64_t frozen_mtime;
+	int console_fd;	       /* UART output */
+	struct conout *conout; /* buffered writer to console_fd (src/host/conout.c) */
 
 	_Atomic int state; /* enum vm_state */
 	int exit_code;	   /* for VM_FAIL: the code the guest reported */
@@ -67,6 +76,18 @@ struct vm {
 	/* The console UART (set by its device), for host input and the SBI debug console. */
 	void *console;
 
+	vireo_log_fn log;
+	void *log_opaque;
+
+	/*
+	 * Pause (vm_pause): harts park at the top of hart_run while pause_req is set; parked
+	 * counts them and live the hart threads still running, under pause_lock.
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	_Atomic bool pause_req;
+	unsigned parked, live;
+
 	/* The platform interrupt controller (the PLIC) that device lines go to. */
 	void *irqchip;
 	void (*irqchip_set)(void *irqchip, unsigned irq, bool level);
@@ -84,10 +105,30 @@ void vm_destroy(struct vm *vm);
 /** Runs all harts until the guest stops; returns the enum vm_state it ended in. */
 int vm_run(struct vm *vm);
 
+/** Runs one hart until the VM stops (a hart thread's body; counts in vm->live). */
+void vm_hart_main(struct hart *h);
+
+/**
+ * Parks every hart at an instruction boundary, then quiesces the devices; 0, or -ESRCH if
+ * the VM stopped meanwhile. Not from a hart thread.
+ */
+int vm_pause(struct vm *vm);
+
+/** Lets the devices and the harts of a paused VM go on. */
+void vm_resume(struct vm *vm);
+
+/** Called by a hart at an instruction boundary when vm->pause_req is set: parks it. */
+void vm_hart_park(struct vm *vm);
+
+/** Sends a message to the VM's log callback (vm may be NULL: dropped). */
+__attribute__((format(printf, 3, 4))) void vm_log(const struct vm *vm, enum vireo_log_level level,
+						  const char *fmt, ...);
+
 /** Ends the guest: the first caller's state and code win; kicks every hart. */
 void vm_stop(struct vm *vm, enum vm_state state, int code);
 
-/** The current mtime (10 MHz ticks since vm_create) from the host monotonic clock. */
+/** The current mtime (10 MHz ticks since vm_create) from the host monotonic clock; frozen while
+ * paused. */
 uint64_t vm_time(const struct vm *vm);
 
 /** Sets mtime to value from now on (a guest write to the CLINT's mtime). */

@@ -67,37 +67,6 @@ enum {
 	CSR_MCONFIGPTR = 0xf15,
 };
 
-/* mstatus bits M-mode may write; VS/XS/xBE stay 0 (no V, no custom state, little-endian only). */
-#define MSTATUS_WMASK                                                                              \
-	(MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP |     \
-	 MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW |        \
-	 MSTATUS_TSR)
-/* sstatus is a restricted view of mstatus (priv spec 10.1.1). */
-#define SSTATUS_RMASK                                                                              \
-	(MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_VS | MSTATUS_FS |        \
-	 MSTATUS_XS | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
-#define SSTATUS_WMASK                                                                              \
-	(MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR)
-
-/* medeleg: every defined exception but ecall-from-M (bit 11, read-only 0; priv spec 3.1.8). */
-#define MEDELEG_WMASK                                                                              \
-	((1ull << EXC_INSN_MISALIGNED) | (1ull << EXC_INSN_ACCESS) | (1ull << EXC_ILLEGAL_INSN) |  \
-	 (1ull << EXC_BREAKPOINT) | (1ull << EXC_LOAD_MISALIGNED) | (1ull << EXC_LOAD_ACCESS) |    \
-	 (1ull << EXC_STORE_MISALIGNED) | (1ull << EXC_STORE_ACCESS) | (1ull << EXC_ECALL_U) |     \
-	 (1ull << EXC_ECALL_S) | (1ull << EXC_INSN_PAGE_FAULT) | (1ull << EXC_LOAD_PAGE_FAULT) |   \
-	 (1ull << EXC_STORE_PAGE_FAULT))
-#define S_IRQS (MIP_SSIP | MIP_STIP | MIP_SEIP)
-#define ALL_IRQS (S_IRQS | MIP_MSIP | MIP_MTIP | MIP_MEIP)
-
-/* menvcfg/senvcfg: FIOM holds trivially since fences are full (priv spec 3.1.18, 10.1.10). */
-
-/* satp (priv spec 10.1.11): 16 ASID bits are kept, the TLB is flushed on every write. */
-#define SATP_ASID_MASK (0xffffull << 44)
-
-/* pmpcfg A field set to TOR (priv spec 3.7.1). */
-#define PMP_A_TOR 0x08
-#define PMPADDR_MASK ((1ull << 54) - 1)
-
 /* Counter bits in mcounteren/scounteren/mcountinhibit (priv spec 3.1.11-3.1.13). */
 #define CNT_CY (1u << 0)
 #define CNT_TM (1u << 1)

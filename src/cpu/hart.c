@@ -86,6 +86,7 @@ int hart_init(struct hart *h, struct vm *vm, unsigned id)
 	atomic_init(&h->fence_req, 0);
 	atomic_init(&h->fence_ack, 0);
 	atomic_init(&h->suspended, false);
+	atomic_init(&h->parked, false);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -165,6 +166,7 @@ void hart_fence_wait(struct hart *self, struct hart *target, uint64_t ticket)
 	/* A stopped hart runs nothing and flushes its TLB in hart_start(): nothing to wait for. */
 	while (atomic_load_explicit(&target->fence_ack, memory_order_acquire) < ticket &&
 	       !atomic_load_explicit(&target->halted, memory_order_acquire) &&
+	       !atomic_load_explicit(&target->parked, memory_order_acquire) &&
 	       atomic_load_explicit(&target->vm->state, memory_order_acquire) == VM_RUNNING) {
 		if (self)
 			hart_fence_serve(self);
@@ -245,7 +247,7 @@ static void hart_wait_start(struct hart *h)
 {
 	pthread_mutex_lock(&h->wake_lock);
 	while (atomic_load(&h->halted) && atomic_load(&h->vm->state) == VM_RUNNING &&
-	       !(atomic_load(&h->events) & HART_EV_STOP))
+	       !atomic_load(&h->vm->pause_req) && !(atomic_load(&h->events) & HART_EV_STOP))
 		pthread_cond_wait(&h->wake_cond, &h->wake_lock);
 	pthread_mutex_unlock(&h->wake_lock);
 }
@@ -264,6 +266,14 @@ int hart_run(struct hart *h)
 			hart_tlb_flush(h);
 		/* Leaving the block is all fence.i needs: decoded pages are re-checked. */
 		atomic_store_explicit(&h->fence_ack, fences, memory_order_release);
+		/* Pause (vm_pause): here every instruction has retired or not begun. */
+		if (atomic_load_explicit(&vm->pause_req, memory_order_acquire)) {
+			atomic_store_explicit(&h->parked, true, memory_order_release);
+			vm_hart_park(vm);
+			atomic_store_explicit(&h->parked, false, memory_order_release);
+			/* Events (fences, interrupts) that came meanwhile are taken next round. */
+			continue;
+		}
 		if (atomic_load_explicit(&h->halted, memory_order_acquire)) {
 			hart_wait_start(h);
 			continue;

@@ -173,8 +173,9 @@ struct hart {
 
 	/* Set by other threads to make the hart leave its inner loop soon. */
 	_Atomic uint32_t events;
-	bool wfi;		   /* waiting for an interrupt (WFI) */
-	_Atomic bool halted;	   /* stopped (SBI HSM); woken by hart_start() */
+	bool wfi;	     /* waiting for an interrupt (WFI) */
+	_Atomic bool halted; /* stopped (SBI HSM); woken by hart_start() */
+	_Atomic bool parked; /* parked by vm_pause; serves pending fences before it runs again */
 	pthread_mutex_t wake_lock; /* with wake_cond: WFI sleeps here */
 	pthread_cond_t wake_cond;
 
@@ -186,6 +187,41 @@ struct hart {
 	_Atomic bool suspended; /* in SBI HSM hart_suspend until the next interrupt */
 	bool sbi_resume;	/* built-in SBI: that suspend was non-retentive (sbi_wake) */
 };
+
+/*
+ * The architectural state of a hart as plain guest values (snapshots, migration): no host
+ * pointers, locks or caches. Laid out without implicit padding so that equal states are
+ * equal bytes. The LR reservation is a guest physical address (~0: none); counters are
+ * instret and the offsets that make mcycle/minstret (csr.c); timer compares are mtime values.
+ */
+struct hart_state {
+	uint64_t x[32]; /* x[0] is 0 */
+	uint64_t f[32];
+	uint64_t pc;
+	uint64_t resv_addr, resv_val;
+	uint64_t mstatus, misa, medeleg, mideleg, mie, mip, mip_hw;
+	uint64_t mtvec, mscratch, mepc, mcause, mtval;
+	uint64_t menvcfg, senvcfg;
+	uint64_t stvec, sscratch, sepc, scause, stval, satp;
+	uint64_t stimecmp, mtimecmp;
+	uint64_t pmpaddr[PMP_COUNT];
+	uint64_t instret, mcycle_off, minstret_off;
+	uint32_t mcounteren, scounteren, mcountinhibit;
+	uint32_t priv; /* PRIV_U, PRIV_S or PRIV_M */
+	uint8_t pmpcfg[PMP_COUNT];
+	uint8_t frm, fflags;
+	uint8_t wfi, halted, suspended, sbi_resume; /* 0 or 1 */
+	uint8_t reserved[2];			    /* 0 */
+};
+
+/** Copies the hart's architectural state into s (the hart must not be running). */
+void hart_save(const struct hart *h, struct hart_state *s);
+
+/**
+ * Loads s into a hart that is not running, after checking every field (s may be hostile):
+ * 0, or -EINVAL leaving the hart unchanged. TLBs and decoded code are rebuilt.
+ */
+int hart_load(struct hart *h, const struct hart_state *s);
 
 /* Event bits in hart->events. */
 #define HART_EV_IRQ (1u << 0)

@@ -138,6 +138,28 @@ static int aclint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
+void aclint_save(const void *clint, struct aclint_state *s)
+{
+	const struct aclint *c = clint;
+
+	s->mtime = vm_time(c->vm);
+}
+
+int aclint_load(void *clint, const struct aclint_state *s)
+{
+	struct aclint *c = clint;
+
+	vm_set_time(c->vm, s->mtime);
+	return 0;
+}
+
+void aclint_reset(void *clint)
+{
+	static const struct aclint_state zero;
+
+	aclint_load(clint, &zero);
+}
+
 static void aclint_destroy(void *opaque)
 {
 	struct aclint *c = opaque;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/board.h"
 #include "core/fdt.h"
@@ -238,6 +239,88 @@ static void plic_set_irq(void *opaque, unsigned irq, bool level)
 	else
 		p->level[irq / 32] &= ~bit;
 	plic_update(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+_Static_assert(PLIC_STATE_WORDS == PLIC_WORDS && PLIC_STATE_MAX_CTX == PLIC_MAX_CTX,
+	       "plic_state must match the PLIC");
+
+/* Drives every context's output from the state, whatever was driven before (after a load). */
+static void plic_sync(struct plic *p)
+{
+	for (unsigned ctx = 0; ctx < p->nctx; ctx++)
+		p->out[ctx] = plic_best(p, ctx) == 0;
+	plic_update(p);
+}
+
+void plic_save(const void *plic, struct plic_state *s)
+{
+	struct plic *p = (struct plic *)plic;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&p->lock);
+	s->nctx = p->nctx;
+	memcpy(s->priority, p->priority, sizeof(s->priority));
+	memcpy(s->level, p->level, sizeof(s->level));
+	memcpy(s->claimed, p->claimed, sizeof(s->claimed));
+	memcpy(s->enable, p->enable, sizeof(s->enable));
+	memcpy(s->threshold, p->threshold, sizeof(s->threshold));
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* True when every field of s is a value the registers could hold for a PLIC with nctx. */
+static bool plic_state_ok(const struct plic_state *s, unsigned nctx)
+{
+	if (s->nctx != nctx || s->priority[0] != 0)
+		return false;
+	for (unsigned i = 1; i <= PLIC_NSRC; i++) {
+		if (s->priority[i] & ~PLIC_PRIO_MASK)
+			return false;
+	}
+	for (unsigned w = 0; w < PLIC_WORDS; w++) {
+		uint32_t m = plic_word_mask(w);
+
+		if ((s->level[w] & ~m) || (s->claimed[w] & ~m))
+			return false;
+		for (unsigned ctx = 0; ctx < PLIC_MAX_CTX; ctx++) {
+			if (s->enable[ctx][w] & ~(ctx < nctx ? m : 0))
+				return false;
+		}
+	}
+	for (unsigned ctx = 0; ctx < PLIC_MAX_CTX; ctx++) {
+		if (s->threshold[ctx] & ~(ctx < nctx ? PLIC_PRIO_MASK : 0))
+			return false;
+	}
+	return true;
+}
+
+int plic_load(void *plic, const struct plic_state *s)
+{
+	struct plic *p = plic;
+
+	if (!plic_state_ok(s, p->nctx))
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	memcpy(p->priority, s->priority, sizeof(p->priority));
+	memcpy(p->level, s->level, sizeof(p->level));
+	memcpy(p->claimed, s->claimed, sizeof(p->claimed));
+	memcpy(p->enable, s->enable, sizeof(p->enable));
+	memcpy(p->threshold, s->threshold, sizeof(p->threshold));
+	plic_sync(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void plic_reset(void *plic)
+{
+	struct plic *p = plic;
+
+	pthread_mutex_lock(&p->lock);
+	memset(p->priority, 0, sizeof(p->priority));
+	memset(p->claimed, 0, sizeof(p->claimed));
+	memset(p->enable, 0, sizeof(p->enable));
+	memset(p->threshold, 0, sizeof(p->threshold));
+	plic_sync(p);
 	pthread_mutex_unlock(&p->lock);
 }
 

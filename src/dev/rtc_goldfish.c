@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/board.h"
@@ -209,6 +210,51 @@ static int rtc_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	rtc_write_reg(r, off, (uint32_t)val);
 	pthread_mutex_unlock(&r->lock);
 	return 0;
+}
+
+_Static_assert(sizeof(struct rtc_goldfish_state) == 24, "rtc_goldfish_state has no padding");
+
+void rtc_goldfish_save(const void *rtc, struct rtc_goldfish_state *s)
+{
+	struct rtc *r = (struct rtc *)rtc;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&r->lock);
+	s->offset = r->offset;
+	s->alarm = r->alarm;
+	s->time_high = r->time_high;
+	s->alarm_running = r->alarm_running;
+	s->irq_pending = r->irq_pending;
+	s->irq_enabled = r->irq_enabled;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int rtc_goldfish_load(void *rtc, const struct rtc_goldfish_state *s)
+{
+	struct rtc *r = rtc;
+
+	if (s->alarm_running > 1 || s->irq_pending > 1 || s->irq_enabled > 1 || s->reserved)
+		return -EINVAL;
+	pthread_mutex_lock(&r->lock);
+	r->offset = s->offset;
+	r->alarm = s->alarm;
+	r->time_high = s->time_high;
+	r->alarm_running = s->alarm_running;
+	r->irq_pending = s->irq_pending;
+	r->irq_enabled = s->irq_enabled;
+	/* Drive the line afresh, and let the alarm thread look at the new deadline. */
+	r->line = !(r->irq_pending && r->irq_enabled);
+	rtc_update(r);
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+void rtc_goldfish_reset(void *rtc)
+{
+	static const struct rtc_goldfish_state zero;
+
+	rtc_goldfish_load(rtc, &zero);
 }
 
 static void rtc_free(struct rtc *r)

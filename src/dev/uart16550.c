@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/board.h"
 #include "core/fdt.h"
@@ -299,6 +300,76 @@ int uart16550_take(void *uart, uint8_t *buf, size_t n)
 	uart_update(u);
 	pthread_mutex_unlock(&u->lock);
 	return (int)got;
+}
+
+_Static_assert(UART16550_RX_FIFO == RX_FIFO, "uart16550_state must match the UART");
+_Static_assert(sizeof(struct uart16550_state) == 16 + RX_FIFO, "no padding");
+
+void uart16550_save(const void *uart, struct uart16550_state *s)
+{
+	struct uart *u = (struct uart *)uart;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&u->lock);
+	s->ier = u->ier;
+	s->lcr = u->lcr;
+	s->mcr = u->mcr;
+	s->scr = u->scr;
+	s->dll = u->dll;
+	s->dlm = u->dlm;
+	s->msr_delta = u->msr_delta;
+	s->fifo_on = u->fifo_on;
+	s->thre_pending = u->thre_pending;
+	s->tx_wait = u->tx_wait;
+	s->overrun = u->overrun;
+	s->rx_head = (uint8_t)u->rx_head;
+	s->rx_count = (uint8_t)u->rx_count;
+	memcpy(s->rx, u->rx, sizeof(s->rx));
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* True when every field of s is a value the registers could hold (see uart_write_reg). */
+static bool uart_state_ok(const struct uart16550_state *s)
+{
+	return !(s->ier & ~0x0f) && !(s->mcr & ~MCR_MASK) && !(s->msr_delta & ~0x0f) &&
+	       s->fifo_on <= 1 && s->thre_pending <= 1 && s->tx_wait <= 1 && s->overrun <= 1 &&
+	       s->rx_head < RX_FIFO && s->rx_count <= RX_FIFO && !s->reserved[0] &&
+	       !s->reserved[1] && !s->reserved[2];
+}
+
+int uart16550_load(void *uart, const struct uart16550_state *s)
+{
+	struct uart *u = uart;
+
+	if (!uart_state_ok(s))
+		return -EINVAL;
+	pthread_mutex_lock(&u->lock);
+	u->ier = s->ier;
+	u->lcr = s->lcr;
+	u->mcr = s->mcr;
+	u->scr = s->scr;
+	u->dll = s->dll;
+	u->dlm = s->dlm;
+	u->msr_delta = s->msr_delta;
+	u->fifo_on = s->fifo_on;
+	u->thre_pending = s->thre_pending;
+	u->tx_wait = s->tx_wait;
+	u->overrun = s->overrun;
+	u->rx_head = s->rx_head;
+	u->rx_count = s->rx_count;
+	memcpy(u->rx, s->rx, sizeof(u->rx));
+	/* The output line is driven afresh from the loaded registers. */
+	u->irq_level = !(uart_iir(u) & IIR_NONE);
+	vm_set_irq(u->vm, BOARD_UART0_IRQ, u->irq_level);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+void uart16550_reset(void *uart)
+{
+	static const struct uart16550_state zero;
+
+	uart16550_load(uart, &zero);
 }
 
 static void uart_destroy(void *opaque)

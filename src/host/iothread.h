@@ -34,12 +34,20 @@ void iothread_watch(struct iothread *t, bool on);
 /**
  * Waits until the thread has run its callbacks for every kick made before the call and has no
  * kick pending (work that re-kicks itself is done too): the device is idle. Lets tests and
- * fuzzers step a device deterministically; not from t's own thread.
+ * fuzzers step a device deterministically; not from t's own thread. While the thread is parked
+ * by iothread_pause (or once it parks during the wait) it returns at once: nothing runs until
+ * the resume, and the kicks still pending are served then. NULL is fine.
  */
 void iothread_sync(struct iothread *t);
 
 /** True when called on t's own thread. */
 bool iothread_is_current(const struct iothread *t);
+
+/**
+ * pause: returns once the thread is parked outside its callbacks (a callback in progress
+ * finishes first); kicks meanwhile are served after iothread_pause(t, false). Not from t.
+ */
+void iothread_pause(struct iothread *t, bool pause);
 
 /** Stops and joins the thread, frees t; NULL is fine. Not from the thread itself. */
 void iothread_stop(struct iothread *t);

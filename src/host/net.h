@@ -23,6 +23,8 @@
 #define NET_FRAME_MAX 65536u
 
 struct net_backend;
+struct vireo_device;
+struct vm;
 
 /* The backend's user, normally a virtio-net device. */
 struct net_client {
@@ -60,26 +62,33 @@ struct net_backend {
 	_Atomic bool stop;
 	bool started;
 	pthread_t thread;
-	struct net_pollset ps;
-	/* net_backend_sync(): the last round asked for and the last one answered. */
-	pthread_mutex_t sync_lock;
-	pthread_cond_t sync_cond;
+	struct vm *vm; /* for log messages (vm_log); set by the device, may be NULL */
+	/*
+	 * Under lock: net_backend_sync's rounds (the last asked for, the last answered) and
+	 * net_backend_pause's park between rounds; cond signals any change of them.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
 	uint64_t sync_want, sync_done;
 	bool sleeping; /* the I/O thread is in (or about to enter) its poll */
+	bool pause, parked;
+	struct net_pollset ps;
 	uint64_t rx_frames, tx_frames, tx_errors; /* counted on the I/O thread */
 };
 
 /**
- * Parses a --net spec ("user[,hostfwd=...]..." or "tap,ifname=NAME") and opens the backend;
- * 0, or -errno with a message for the user in msg.
+ * Opens the backend that d (a VIREO_DEV_NET device) describes; 0, or -errno with a message for
+ * the user in msg.
  */
-int net_backend_open(struct net_backend **out, const char *spec, char *msg, size_t msglen);
+int net_backend_open(struct net_backend **out, const struct vireo_device *d, char *msg,
+		     size_t msglen);
 
-/** Opens user-mode networking (libslirp) from the options after "user"; 0 or -errno + msg. */
-int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t msglen);
+/** Opens user-mode networking (libslirp) with d's forwards; 0 or -errno + msg. */
+int net_slirp_open(struct net_backend **out, const struct vireo_device *d, char *msg,
+		   size_t msglen);
 
-/** Opens a TAP interface from the options after "tap"; 0 or -errno + msg. */
-int net_tap_open(struct net_backend **out, const char *opts, char *msg, size_t msglen);
+/** Opens d's TAP interface by name, or takes its TAP fd (dup'd); 0 or -errno + msg. */
+int net_tap_open(struct net_backend **out, const struct vireo_device *d, char *msg, size_t msglen);
 
 /** Initialises the common part (called by each backend's open); 0 or -errno. */
 int net_backend_init(struct net_backend *be, const struct net_backend_ops *ops);
@@ -93,7 +102,8 @@ void net_backend_kick(struct net_backend *be);
 /**
  * Waits until the I/O thread has run the client's callbacks for every kick made before the call
  * and has no kick pending: frames the backend had ready and device work are done. For tests and
- * fuzzers; not from the I/O thread. Returns at once when the thread is not running.
+ * fuzzers; not from the I/O thread. Returns at once when the thread is not running or is parked
+ * by net_backend_pause (also when it parks during the wait): nothing runs until the resume.
  */
 void net_backend_sync(struct net_backend *be);
 
@@ -102,6 +112,9 @@ int net_backend_send(struct net_backend *be, const uint8_t *frame, size_t len);
 
 /** Stops and joins the I/O thread (no client callback runs after it); NULL is fine. */
 void net_backend_stop(struct net_backend *be);
+
+/** Parks the I/O thread between rounds (pause) or lets it go on; returns once parked. */
+void net_backend_pause(struct net_backend *be, bool pause);
 
 /** Stops the I/O thread and frees the backend; NULL is fine. */
 void net_backend_destroy(struct net_backend *be);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The part every network backend shares: --net spec dispatch and the I/O thread's poll loop. */
+/* The part every network backend shares: backend dispatch and the I/O thread's poll loop. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,20 +7,19 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/vm.h"
 #include "host/net.h"
+#include "vireo/vireo.h"
 
-int net_backend_open(struct net_backend **out, const char *spec, char *msg, size_t msglen)
+int net_backend_open(struct net_backend **out, const struct vireo_device *d, char *msg,
+		     size_t msglen)
 {
-	size_t kind_len = strcspn(spec, ",");
-	const char *opts = spec[kind_len] == ',' ? spec + kind_len + 1 : "";
-
 	*out = NULL;
-	if (kind_len == 4 && strncmp(spec, "user", 4) == 0)
-		return net_slirp_open(out, opts, msg, msglen);
-	if (kind_len == 3 && strncmp(spec, "tap", 3) == 0)
-		return net_tap_open(out, opts, msg, msglen);
-	snprintf(msg, msglen, "unknown network backend '%.*s' (expected 'user' or 'tap')",
-		 (int)kind_len, spec);
+	if (d->net.backend == VIREO_NET_USER)
+		return net_slirp_open(out, d, msg, msglen);
+	if (d->net.backend == VIREO_NET_TAP)
+		return net_tap_open(out, d, msg, msglen);
+	snprintf(msg, msglen, "unknown network backend %d", (int)d->net.backend);
 	return -EINVAL;
 }
 
@@ -29,15 +28,17 @@ int net_backend_init(struct net_backend *be, const struct net_backend_ops *ops)
 	be->ops = ops;
 	atomic_init(&be->stop, false);
 	be->started = false;
-	be->ps.fds = NULL;
-	be->ps.count = be->ps.cap = 0;
+	be->vm = NULL;
+	be->pause = be->parked = false;
 	be->sync_want = be->sync_done = 0;
 	be->sleeping = false;
+	pthread_mutex_init(&be->lock, NULL);
+	pthread_cond_init(&be->cond, NULL);
+	be->ps.fds = NULL;
+	be->ps.count = be->ps.cap = 0;
 	be->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (be->kick_fd < 0)
 		return -errno;
-	pthread_mutex_init(&be->sync_lock, NULL);
-	pthread_cond_init(&be->sync_cond, NULL);
 	return 0;
 }
 
@@ -96,13 +97,13 @@ static void net_backend_settle(struct net_backend *be, bool sleeping)
 {
 	struct pollfd p = {.fd = be->kick_fd, .events = POLLIN};
 
-	pthread_mutex_lock(&be->sync_lock);
+	pthread_mutex_lock(&be->lock);
 	be->sleeping = sleeping;
 	if (sleeping && be->sync_done != be->sync_want && poll(&p, 1, 0) == 0) {
 		be->sync_done = be->sync_want;
-		pthread_cond_broadcast(&be->sync_cond);
+		pthread_cond_broadcast(&be->cond);
 	}
-	pthread_mutex_unlock(&be->sync_lock);
+	pthread_mutex_unlock(&be->lock);
 }
 
 void net_backend_sync(struct net_backend *be)
@@ -112,19 +113,24 @@ void net_backend_sync(struct net_backend *be)
 
 	if (!be->started)
 		return;
-	pthread_mutex_lock(&be->sync_lock);
-	/* Asleep with no kick pending: it ran everything it was kicked for before it slept. */
-	if (be->sleeping && poll(&p, 1, 0) == 0) {
-		pthread_mutex_unlock(&be->sync_lock);
+	pthread_mutex_lock(&be->lock);
+	/*
+	 * Asleep with no kick pending: it ran everything it was kicked for before it slept.
+	 * Parked (net_backend_pause): it runs nothing until the resume, so waiting for the work
+	 * would never end; the device is as still as it gets.
+	 */
+	if ((be->pause && be->parked) || (be->sleeping && poll(&p, 1, 0) == 0)) {
+		pthread_mutex_unlock(&be->lock);
 		return;
 	}
 	want = ++be->sync_want;
-	pthread_mutex_unlock(&be->sync_lock);
+	pthread_mutex_unlock(&be->lock);
 	net_backend_kick(be); /* a sleeping thread must come round to answer */
-	pthread_mutex_lock(&be->sync_lock);
-	while (be->sync_done < want)
-		pthread_cond_wait(&be->sync_cond, &be->sync_lock);
-	pthread_mutex_unlock(&be->sync_lock);
+	pthread_mutex_lock(&be->lock);
+	/* A pause asked for meanwhile parks the thread before it answers: that ends the wait. */
+	while (be->sync_done < want && !(be->pause && be->parked))
+		pthread_cond_wait(&be->cond, &be->lock);
+	pthread_mutex_unlock(&be->lock);
 }
 
 /* One round: sleep on the kick fd and the backend's fds, then serve what is ready. */
@@ -150,6 +156,18 @@ static int net_backend_round(struct net_backend *be)
 		 read(be->kick_fd, &count, sizeof(count)) == sizeof(count);
 	if (atomic_load(&be->stop))
 		return 0;
+	/* A pause parks here, between rounds; what poll found is served after the resume. */
+	pthread_mutex_lock(&be->lock);
+	if (be->pause) {
+		be->parked = true; /* also answers net_backend_sync (see there) */
+		pthread_cond_broadcast(&be->cond);
+		while (be->pause && !atomic_load(&be->stop))
+			pthread_cond_wait(&be->cond, &be->lock);
+		be->parked = false;
+	}
+	pthread_mutex_unlock(&be->lock);
+	if (atomic_load(&be->stop))
+		return 0;
 	be->ops->dispatch(be, &be->ps, n < 0);
 	if (kicked && be->client.poll)
 		be->client.poll(be->client.opaque);
@@ -165,8 +183,8 @@ static void *net_backend_thread(void *arg)
 
 		if (err) {
 			/* Out of memory or a bad poll set: the NIC goes quiet, the VM lives on. */
-			fprintf(stderr, "vireo: %s network backend stopped: %s\n", be->ops->kind,
-				strerror(-err));
+			vm_log(be->vm, VIREO_LOG_ERROR, "%s network backend stopped: %s",
+			       be->ops->kind, strerror(-err));
 			break;
 		}
 	}
@@ -187,11 +205,31 @@ int net_backend_start(struct net_backend *be, const struct net_client *client)
 	return 0;
 }
 
+void net_backend_pause(struct net_backend *be, bool pause)
+{
+	if (!be || !be->started)
+		return;
+	pthread_mutex_lock(&be->lock);
+	be->pause = pause;
+	pthread_cond_broadcast(&be->cond);
+	pthread_mutex_unlock(&be->lock);
+	if (!pause)
+		return;
+	net_backend_kick(be);
+	pthread_mutex_lock(&be->lock);
+	while (be->pause && !be->parked && !atomic_load(&be->stop))
+		pthread_cond_wait(&be->cond, &be->lock);
+	pthread_mutex_unlock(&be->lock);
+}
+
 void net_backend_stop(struct net_backend *be)
 {
 	if (!be || !be->started)
 		return;
+	pthread_mutex_lock(&be->lock);
 	atomic_store(&be->stop, true);
+	pthread_cond_broadcast(&be->cond);
+	pthread_mutex_unlock(&be->lock);
 	net_backend_kick(be);
 	pthread_join(be->thread, NULL);
 	be->started = false;
@@ -202,11 +240,10 @@ void net_backend_destroy(struct net_backend *be)
 	if (!be)
 		return;
 	net_backend_stop(be);
-	if (be->kick_fd >= 0) {
+	if (be->kick_fd >= 0)
 		close(be->kick_fd);
-		pthread_cond_destroy(&be->sync_cond);
-		pthread_mutex_destroy(&be->sync_lock);
-	}
 	free(be->ps.fds);
+	pthread_mutex_destroy(&be->lock);
+	pthread_cond_destroy(&be->cond);
 	be->ops->destroy(be);
 }

@@ -9,6 +9,7 @@
  * lead to the host's loopback services (host-loopback=on restores it), and a hostfwd without
  * a host address listens on 127.0.0.1 only, not on every interface.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include <libslirp.h>
 
 #include "core/clock.h"
+#include "core/vm.h"
 #include "host/net.h"
+#include "vireo/vireo.h"
 
 /* Guest-visible addresses (QEMU's defaults for -netdev user). */
 #define SLIRP_NET "10.0.2.0"
@@ -27,8 +30,6 @@
 #define SLIRP_HOST "10.0.2.2"
 #define SLIRP_DNS "10.0.2.3"
 #define SLIRP_DHCP_START "10.0.2.15"
-/* Where a hostfwd listens when the spec names no host address. */
-#define SLIRP_HOSTFWD_ADDR "127.0.0.1"
 
 /* How many guest-error messages to print before going quiet (the guest controls them). */
 #define SLIRP_GUEST_ERROR_MAX 10
@@ -71,7 +72,7 @@ static void slirp_cb_guest_error(const char *msg, void *opaque)
 	struct net_slirp *s = opaque;
 
 	if (s->guest_errors++ < SLIRP_GUEST_ERROR_MAX)
-		fprintf(stderr, "vireo: user network: guest error: %s\n", msg);
+		vm_log(s->be.vm, VIREO_LOG_WARN, "user network: guest error: %s", msg);
 }
 
 static int64_t slirp_cb_clock_get_ns(void *opaque)
@@ -294,113 +295,53 @@ static const struct net_backend_ops net_slirp_ops = {
     .destroy = net_slirp_destroy,
 };
 
-/* Parses a port number 1..65535 that must make up all of s; 0 or -EINVAL. */
-static int parse_port(const char *s, int *port)
+/* Adds one forward (QEMU's hostfwd); the guest address must be on the guest's network. */
+static int net_slirp_hostfwd(struct net_slirp *s, const struct vireo_hostfwd *f, char *msg,
+			     size_t msglen)
 {
-	char *end;
-	long v;
+	struct in_addr haddr = {.s_addr = htonl(f->host_addr)};
+	struct in_addr gaddr = {.s_addr = htonl(f->guest_addr)};
+	struct in_addr net, mask;
 
-	if (*s < '0' || *s > '9')
+	if (!f->host_port || !f->guest_port) {
+		snprintf(msg, msglen, "hostfwd: ports must be 1 to 65535");
 		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
-		return -EINVAL;
-	*port = (int)v;
-	return 0;
-}
-
-/* Parses "[addr]:port" (an empty addr gives dflt); modifies s; 0 or -EINVAL. */
-static int parse_addr_port(char *s, const char *dflt, struct in_addr *addr, int *port)
-{
-	char *colon = strrchr(s, ':');
-
-	if (!colon)
-		return -EINVAL;
-	*colon = '\0';
-	if (inet_pton(AF_INET, *s ? s : dflt, addr) != 1)
-		return -EINVAL;
-	return parse_port(colon + 1, port);
-}
-
-/*
- * Adds one forward "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport" (QEMU's hostfwd
- * syntax); the host address defaults to 127.0.0.1 (give 0.0.0.0 for every interface), the
- * guest one to the DHCP address.
- */
-static int net_slirp_hostfwd(struct net_slirp *s, char *fwd, char *msg, size_t msglen)
-{
-	char *colon = strchr(fwd, ':'), *dash;
-	struct in_addr haddr, gaddr, net, mask;
-	int hport, gport, udp;
-
-	if (!colon || !(dash = strchr(colon, '-')))
-		goto bad;
-	*colon = '\0';
-	*dash = '\0';
-	if (*fwd == '\0' || strcmp(fwd, "tcp") == 0)
-		udp = 0;
-	else if (strcmp(fwd, "udp") == 0)
-		udp = 1;
-	else
-		goto bad;
-	if (parse_addr_port(colon + 1, SLIRP_HOSTFWD_ADDR, &haddr, &hport) ||
-	    parse_addr_port(dash + 1, SLIRP_DHCP_START, &gaddr, &gport))
-		goto bad;
+	}
 	inet_pton(AF_INET, SLIRP_NET, &net);
 	inet_pton(AF_INET, SLIRP_MASK, &mask);
 	if ((gaddr.s_addr & mask.s_addr) != net.s_addr) {
 		snprintf(msg, msglen, "hostfwd: guest address must be in %s/24", SLIRP_NET);
 		return -EINVAL;
 	}
+	if (!s->slirp)
+		return 0;
 	errno = 0;
-	if (slirp_add_hostfwd(s->slirp, udp, haddr, hport, gaddr, gport) < 0) {
+	if (slirp_add_hostfwd(s->slirp, f->udp, haddr, f->host_port, gaddr, f->guest_port) < 0) {
 		int err = errno ? errno : EADDRINUSE;
 
 		snprintf(msg, msglen, "hostfwd: cannot listen on host %s port %d: %s",
-			 udp ? "UDP" : "TCP", hport, strerror(err));
+			 f->udp ? "UDP" : "TCP", f->host_port, strerror(err));
 		return -err;
 	}
 	return 0;
-bad:
-	snprintf(msg, msglen,
-		 "bad hostfwd (expected [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport)");
-	return -EINVAL;
 }
 
-/*
- * Applies the comma-separated options after "user". Before slirp exists (s->slirp NULL) it
- * checks them all and fills in cfg (host-loopback=on|off); afterwards it adds the hostfwds.
- * 0 or -errno + msg.
- */
-static int net_slirp_options(struct net_slirp *s, SlirpConfig *cfg, const char *opts, char *msg,
-			     size_t msglen)
+/* Checks (before slirp exists) or adds (after) every forward of d; 0 or -errno + msg. */
+static int net_slirp_hostfwds(struct net_slirp *s, const struct vireo_device *d, char *msg,
+			      size_t msglen)
 {
-	char *copy = strdup(opts), *save = NULL;
 	int err = 0;
 
-	if (!copy)
-		return -ENOMEM;
-	for (char *o = strtok_r(copy, ",", &save); o && !err; o = strtok_r(NULL, ",", &save)) {
-		if (strncmp(o, "hostfwd=", 8) == 0) {
-			if (s->slirp)
-				err = net_slirp_hostfwd(s, o + 8, msg, msglen);
-		} else if (strcmp(o, "host-loopback=on") == 0 ||
-			   strcmp(o, "host-loopback=off") == 0) {
-			cfg->disable_host_loopback = strcmp(o + 14, "on") != 0;
-		} else {
-			snprintf(msg, msglen,
-				 "unknown user network option '%s' (expected hostfwd= or "
-				 "host-loopback=on|off)",
-				 o);
-			err = -EINVAL;
-		}
+	if (d->net.nhostfwd > VIREO_MAX_HOSTFWD) {
+		snprintf(msg, msglen, "at most %d hostfwd rules", VIREO_MAX_HOSTFWD);
+		return -EINVAL;
 	}
-	free(copy);
+	for (unsigned i = 0; i < d->net.nhostfwd && !err; i++)
+		err = net_slirp_hostfwd(s, &d->net.hostfwd[i], msg, msglen);
 	return err;
 }
 
-int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t msglen)
+int net_slirp_open(struct net_backend **out, const struct vireo_device *d, char *msg, size_t msglen)
 {
 	/* Version 1 has disable_host_loopback: the guest gets no way to the host's 127.0.0.1. */
 	SlirpConfig cfg = {.version = 4, .in_enabled = true, .disable_host_loopback = true};
@@ -421,16 +362,17 @@ int net_slirp_open(struct net_backend **out, const char *opts, char *msg, size_t
 	inet_pton(AF_INET, SLIRP_HOST, &cfg.vhost);
 	inet_pton(AF_INET, SLIRP_DHCP_START, &cfg.vdhcp_start);
 	inet_pton(AF_INET, SLIRP_DNS, &cfg.vnameserver);
-	err = net_slirp_options(s, &cfg, opts, msg, msglen);
+	err = net_slirp_hostfwds(s, d, msg, msglen);
 	if (err)
 		goto out;
+	cfg.disable_host_loopback = !d->net.host_loopback;
 	s->host_loopback = !cfg.disable_host_loopback;
 	s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
 	if (!s->slirp) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = net_slirp_options(s, &cfg, opts, msg, msglen);
+	err = net_slirp_hostfwds(s, d, msg, msglen);
 	if (err)
 		goto out;
 	*out = &s->be;

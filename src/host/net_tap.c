@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "host/net.h"
+#include "vireo/vireo.h"
 
 /* Frames read per wake-up, so a flood from the host cannot starve guest TX on this thread. */
 #define TAP_RX_BURST 64
@@ -83,32 +84,37 @@ static const struct net_backend_ops net_tap_ops = {
     .destroy = net_tap_destroy,
 };
 
-/* Reads the options after "tap" into t->ifname; 0 or -EINVAL + msg. */
-static int net_tap_options(struct net_tap *t, const char *opts, char *msg, size_t msglen)
+/* Takes d's interface name into t->ifname; 0 or -EINVAL + msg. */
+static int net_tap_name(struct net_tap *t, const struct vireo_device *d, char *msg, size_t msglen)
 {
-	char *copy = strdup(opts), *save = NULL;
-	int err = 0;
+	const char *name = d->net.ifname;
+	size_t len = strnlen(name, sizeof(d->net.ifname));
 
-	if (!copy)
-		return -ENOMEM;
-	for (char *o = strtok_r(copy, ",", &save); o && !err; o = strtok_r(NULL, ",", &save)) {
-		if (strncmp(o, "ifname=", 7) != 0) {
-			snprintf(msg, msglen, "unknown tap option '%s' (expected ifname=NAME)", o);
-			err = -EINVAL;
-		} else if (strlen(o + 7) == 0 || strlen(o + 7) >= IFNAMSIZ || strchr(o + 7, '/')) {
-			snprintf(msg, msglen, "tap: bad interface name '%s' (1 to %d characters)",
-				 o + 7, IFNAMSIZ - 1);
-			err = -EINVAL;
-		} else {
-			snprintf(t->ifname, sizeof(t->ifname), "%s", o + 7);
-		}
+	if (len == 0 || len >= IFNAMSIZ || strchr(name, '/')) {
+		snprintf(msg, msglen, "tap: bad interface name '%.*s' (1 to %d characters)",
+			 (int)len, name, IFNAMSIZ - 1);
+		return -EINVAL;
 	}
-	free(copy);
-	if (!err && !t->ifname[0]) {
-		snprintf(msg, msglen, "tap needs ifname=NAME");
-		err = -EINVAL;
+	memcpy(t->ifname, name, len);
+	t->ifname[len] = '\0';
+	return 0;
+}
+
+/* Takes a TAP fd the caller opened (and attached): a dup, non-blocking; 0 or -errno + msg. */
+static int net_tap_take_fd(struct net_tap *t, int fd, char *msg, size_t msglen)
+{
+	int flags;
+
+	t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (t->fd < 0 || (flags = fcntl(t->fd, F_GETFL)) < 0 ||
+	    fcntl(t->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int err = -errno;
+
+		snprintf(msg, msglen, "tap: bad fd %d: %s", fd, strerror(-err));
+		return err;
 	}
-	return err;
+	snprintf(t->ifname, sizeof(t->ifname), "fd%d", fd);
+	return 0;
 }
 
 /* Opens /dev/net/tun and attaches it to t->ifname; 0 or -errno + msg. */
@@ -145,7 +151,7 @@ static int net_tap_attach(struct net_tap *t, char *msg, size_t msglen)
 	return 0;
 }
 
-int net_tap_open(struct net_backend **out, const char *opts, char *msg, size_t msglen)
+int net_tap_open(struct net_backend **out, const struct vireo_device *d, char *msg, size_t msglen)
 {
 	struct net_tap *t;
 	int err;
@@ -160,10 +166,13 @@ int net_tap_open(struct net_backend **out, const char *opts, char *msg, size_t m
 	err = net_backend_init(&t->be, &net_tap_ops);
 	if (err)
 		goto out;
-	err = net_tap_options(t, opts, msg, msglen);
-	if (err)
-		goto out;
-	err = net_tap_attach(t, msg, msglen);
+	if (!d->net.ifname[0]) {
+		err = net_tap_take_fd(t, d->net.tap_fd, msg, msglen);
+	} else {
+		err = net_tap_name(t, d, msg, msglen);
+		if (!err)
+			err = net_tap_attach(t, msg, msglen);
+	}
 	if (err)
 		goto out;
 	*out = &t->be;

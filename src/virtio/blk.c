@@ -7,6 +7,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,62 +343,57 @@ static void blk_destroy(struct virtio_dev *vd)
 	free(b);
 }
 
-static const struct iothread_ops blk_io_ops = {.name = "virtio-blk", .work = blk_work};
-
-int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen)
+/* Pause: parks the I/O thread once the request in progress is complete (blk_work returns). */
+static void blk_quiesce(struct virtio_dev *vd, bool pause)
 {
-	char buf[sizeof(o->path) + 64], *save = NULL, *kv;
-
-	memset(o, 0, sizeof(*o));
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
-		snprintf(msg, msglen, "--drive: option too long");
-		return -EINVAL;
-	}
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq) {
-			snprintf(msg, msglen, "--drive: '%s' is not KEY=VALUE", kv);
-			return -EINVAL;
-		}
-		*eq++ = '\0';
-		if (!strcmp(kv, "file") && *eq) {
-			snprintf(o->path, sizeof(o->path), "%s", eq);
-		} else if (!strcmp(kv, "ro") && (!strcmp(eq, "on") || !strcmp(eq, "off"))) {
-			o->read_only = !strcmp(eq, "on");
-		} else if (!strcmp(kv, "format") && !block_format_parse(eq, &o->format)) {
-			continue;
-		} else {
-			snprintf(msg, msglen,
-				 "--drive: bad option '%s=%s' "
-				 "(file=PATH[,format=raw|qcow2][,ro=on|off])",
-				 kv, eq);
-			return -EINVAL;
-		}
-	}
-	if (!o->path[0]) {
-		snprintf(msg, msglen, "--drive: file=PATH is missing");
-		return -EINVAL;
-	}
-	return 0;
+	iothread_pause(to_blk(vd)->io, pause);
 }
 
-/* Opens the image through the block layer (which locks it); 0 or -errno with msg. */
+static const struct iothread_ops blk_io_ops = {.name = "virtio-blk", .work = blk_work};
+
+/* The device's name for messages: its id, or the model's name when the caller gave none. */
+static const char *blk_name(const struct virtio_blk_opts *o)
+{
+	return o->name && o->name[0] ? o->name : "virtio-blk";
+}
+
+/* The image for messages: its path, or "the given fd". */
+static const char *blk_what(const struct virtio_blk_opts *o)
+{
+	return o->path[0] ? o->path : "the given fd";
+}
+
+/*
+ * Opens the image through the block layer (which checks its type and locks it, like QEMU, so
+ * that two VMs cannot corrupt one disk): by path, or on a dup of the caller's fd, which stays
+ * the caller's. 0 or -errno with msg.
+ */
 static int blk_open(struct virtio_blk *b, const struct virtio_blk_opts *o, char *msg, size_t msglen)
 {
-	struct block_opts bo = {
-	    .path = o->path, .fd = -1, .format = o->format, .read_only = o->read_only};
+	struct block_opts bo = {.path = o->path[0] ? o->path : NULL,
+				.fd = -1,
+				.format = o->format,
+				.read_only = o->read_only};
 	char why[1024];
 	int err;
 
+	if (!o->path[0]) {
+		bo.fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0); /* taken over by block_open */
+		if (bo.fd < 0) {
+			err = -errno;
+			snprintf(msg, msglen, "%s: cannot open %s: %s", blk_name(o), blk_what(o),
+				 strerror(errno));
+			return err;
+		}
+	}
 	err = block_open(&b->bk, &bo, why, sizeof(why));
 	if (err) {
-		snprintf(msg, msglen, "--drive: %s", why);
+		snprintf(msg, msglen, "%s: %s", blk_name(o), why);
 		return err;
 	}
 	if (block_size(b->bk) < SECTOR_SIZE) {
-		snprintf(msg, msglen, "--drive: %s is not a disk image of at least 512 bytes",
-			 o->path);
+		snprintf(msg, msglen, "%s: %s is not a disk image of at least 512 bytes",
+			 blk_name(o), blk_what(o));
 		block_close(b->bk);
 		return -EINVAL;
 	}
@@ -438,7 +434,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 		return err;
 	}
 	b->read_only = o->read_only;
-	blk_fill_config(b, o->path);
+	blk_fill_config(b, o->path[0] ? o->path : blk_name(o));
 	b->ops = (struct virtio_dev_ops){
 	    .name = "virtio-blk",
 	    .device_id = VIRTIO_ID_BLOCK,
@@ -454,6 +450,7 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	    .reset = blk_reset,
 	    .stop = blk_stop,
 	    .sync = blk_sync,
+	    .quiesce = blk_quiesce,
 	    .destroy = blk_destroy,
 	};
 	b->vd.ops = &b->ops;
@@ -461,10 +458,12 @@ int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg,
 	err = iothread_start(&b->io, &blk_io_ops, b, -1);
 	if (err)
 		goto out;
-	err = virtio_mmio_attach(vm, &b->vd, -1);
+	err = virtio_mmio_attach(vm, &b->vd, o->slot);
 	if (err) {
-		snprintf(msg, msglen, "--drive %s: %s", o->path,
-			 err == -ENOSPC ? "no free virtio slot left" : strerror(-err));
+		snprintf(msg, msglen, "%s: %s", blk_name(o),
+			 err == -ENOSPC	 ? "no free virtio slot left"
+			 : err == -EBUSY ? "its virtio slot is taken"
+					 : strerror(-err));
 		goto out;
 	}
 	return 0;

@@ -254,6 +254,12 @@ static void cons_destroy(struct virtio_dev *vd)
 	free(c);
 }
 
+/* Pause: parks the I/O thread once a request in progress is complete. */
+static void cons_quiesce(struct virtio_dev *vd, bool pause)
+{
+	iothread_pause(to_cons(vd)->io, pause);
+}
+
 static const struct virtio_dev_ops cons_ops = {
     .name = "virtio-console",
     .device_id = VIRTIO_ID_CONSOLE,
@@ -265,6 +271,7 @@ static const struct virtio_dev_ops cons_ops = {
     .reset = cons_reset,
     .stop = cons_stop,
     .sync = cons_sync,
+    .quiesce = cons_quiesce,
     .destroy = cons_destroy,
 };
 
@@ -274,7 +281,7 @@ static const struct iothread_ops cons_io_ops = {
     .readable = cons_readable,
 };
 
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd, struct virtio_dev **out)
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd, int slot, struct virtio_dev **out)
 {
 	struct virtio_console *c = calloc(1, sizeof(*c));
 	int err;
@@ -290,7 +297,7 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd, struct virtio_de
 	pthread_mutex_init(&c->buf_lock, NULL);
 	err = iothread_start(&c->io, &cons_io_ops, c, in_fd);
 	if (!err)
-		err = virtio_mmio_attach(vm, &c->vd, -1);
+		err = virtio_mmio_attach(vm, &c->vd, slot);
 	if (err) {
 		iothread_stop(c->io);
 		pthread_mutex_destroy(&c->io_lock);

@@ -505,6 +505,143 @@ static struct virtio_mmio *slot_find(struct vm *vm, unsigned n)
 	return r->opaque;
 }
 
+struct virtio_dev *virtio_mmio_dev(struct vm *vm, unsigned n)
+{
+	struct virtio_mmio *m = n < VIRTIO_MMIO_SLOTS ? slot_find(vm, n) : NULL;
+
+	return m ? m->dev : NULL;
+}
+
+_Static_assert(sizeof(struct virtq_state) == 40, "virtq_state has no padding");
+_Static_assert(sizeof(struct virtio_mmio_state) == 48 + 40 * VIRTIO_MAX_QUEUES,
+	       "virtio_mmio_state has no padding");
+
+#define STATUS_BITS                                                                                \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK |              \
+	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DEVICE_NEEDS_RESET | VIRTIO_STATUS_FAILED)
+
+void virtio_mmio_save(struct virtio_dev *vd, struct virtio_mmio_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&vd->lock);
+	s->device_id = vd->ops->device_id;
+	s->num_queues = vd->ops->num_queues;
+	s->status = vd->status;
+	s->config_gen = vd->config_gen;
+	s->dev_features_sel = vd->dev_features_sel;
+	s->drv_features_sel = vd->drv_features_sel;
+	s->queue_sel = vd->queue_sel;
+	s->driver_features = vd->driver_features;
+	s->features = vd->features;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		const struct virtq *vq = &vd->vq[q];
+		struct virtq_state *qs = &s->vq[q];
+
+		qs->desc_gpa = vq->desc_gpa;
+		qs->avail_gpa = vq->avail_gpa;
+		qs->used_gpa = vq->used_gpa;
+		qs->size = vq->size;
+		qs->last_avail = vq->last_avail;
+		qs->used_idx = vq->used_idx;
+		qs->signalled_used = vq->signalled_used;
+		qs->ready = vq->ready;
+		qs->signalled_valid = vq->signalled_valid;
+	}
+	pthread_mutex_unlock(&vd->lock);
+	s->isr = virtio_isr(vd);
+}
+
+/* A queue state the driver could have set up (queue_enable's checks) for vd; true if so. */
+static bool virtq_state_ok(struct virtio_dev *vd, unsigned q, const struct virtq_state *qs)
+{
+	uint64_t n = qs->size;
+
+	for (unsigned i = 0; i < sizeof(qs->reserved); i++) {
+		if (qs->reserved[i])
+			return false;
+	}
+	if (qs->ready > 1 || qs->signalled_valid > 1)
+		return false;
+	if (q >= vd->ops->num_queues)
+		return !qs->ready && !qs->size && !qs->desc_gpa && !qs->avail_gpa &&
+		       !qs->used_gpa && !qs->last_avail && !qs->used_idx && !qs->signalled_used &&
+		       !qs->signalled_valid;
+	if (!qs->ready)
+		return true;
+	if (!n || (n & (n - 1)) || n > vd->ops->queue_max)
+		return false;
+	if ((qs->desc_gpa & 15) || (qs->avail_gpa & 1) || (qs->used_gpa & 3))
+		return false;
+	if (!vm_ram_ptr(vd->vm, qs->desc_gpa, 16 * n) ||
+	    !vm_ram_ptr(vd->vm, qs->avail_gpa, 6 + 2 * n) ||
+	    !vm_ram_ptr(vd->vm, qs->used_gpa, 6 + 8 * n))
+		return false;
+	/* The device cannot have taken more chains than the ring holds (2.7.13). */
+	return (uint16_t)(qs->last_avail - qs->used_idx) <= n;
+}
+
+/* Checks a transport state against vd; true when every field is legal. */
+static bool virtio_mmio_state_ok(struct virtio_dev *vd, const struct virtio_mmio_state *s)
+{
+	bool fok = s->status & VIRTIO_STATUS_FEATURES_OK;
+
+	if (s->device_id != vd->ops->device_id || s->num_queues != vd->ops->num_queues)
+		return false;
+	if ((s->status & ~STATUS_BITS) || ((s->status & VIRTIO_STATUS_DRIVER_OK) && !fok) ||
+	    (s->isr & ~(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG)))
+		return false;
+	/* Features are agreed at FEATURES_OK, only offered ones, VERSION_1 among them (3.1.1). */
+	if (fok ? (s->features & ~dev_features(vd)) || !(s->features >> VIRTIO_F_VERSION_1 & 1)
+		: s->features != 0)
+		return false;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		if (!virtq_state_ok(vd, q, &s->vq[q]))
+			return false;
+	}
+	return true;
+}
+
+int virtio_mmio_load(struct virtio_dev *vd, const struct virtio_mmio_state *s)
+{
+	if (!virtio_mmio_state_ok(vd, s))
+		return -EINVAL;
+	pthread_mutex_lock(&vd->lock);
+	atomic_fetch_add(&vd->reset_gen, 1); /* requests popped before do not complete */
+	vd->status = s->status;
+	vd->config_gen = s->config_gen;
+	vd->dev_features_sel = s->dev_features_sel;
+	vd->drv_features_sel = s->drv_features_sel;
+	vd->queue_sel = s->queue_sel;
+	vd->driver_features = s->driver_features;
+	vd->features = s->features;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		struct virtq *vq = &vd->vq[q];
+		const struct virtq_state *qs = &s->vq[q];
+		uint64_t n = qs->size;
+
+		vq->desc_gpa = qs->desc_gpa;
+		vq->avail_gpa = qs->avail_gpa;
+		vq->used_gpa = qs->used_gpa;
+		vq->size = qs->size;
+		vq->last_avail = qs->last_avail;
+		vq->used_idx = qs->used_idx;
+		vq->signalled_used = qs->signalled_used;
+		vq->signalled_valid = qs->signalled_valid;
+		vq->ready = qs->ready;
+		/* Host views are rebuilt from the (checked) guest addresses. */
+		vq->desc = vq->ready ? vm_ram_ptr(vd->vm, vq->desc_gpa, 16 * n) : NULL;
+		vq->avail = vq->ready ? vm_ram_ptr(vd->vm, vq->avail_gpa, 6 + 2 * n) : NULL;
+		vq->used = vq->ready ? vm_ram_ptr(vd->vm, vq->used_gpa, 6 + 8 * n) : NULL;
+		vq->gen++;
+	}
+	pthread_mutex_unlock(&vd->lock);
+	pthread_mutex_lock(&vd->irq_lock);
+	vd->isr = s->isr;
+	vm_set_irq(vd->vm, vd->irq, vd->isr != 0);
+	pthread_mutex_unlock(&vd->irq_lock);
+	return 0;
+}
+
 void virtio_mmio_sync(struct vm *vm)
 {
 	for (unsigned n = 0; n < VIRTIO_MMIO_SLOTS; n++) {
@@ -512,6 +649,16 @@ void virtio_mmio_sync(struct vm *vm)
 
 		if (m && m->dev && m->dev->ops->sync)
 			m->dev->ops->sync(m->dev);
+	}
+}
+
+void virtio_mmio_quiesce(struct vm *vm, bool pause)
+{
+	for (unsigned n = 0; n < VIRTIO_MMIO_SLOTS; n++) {
+		struct virtio_mmio *m = slot_find(vm, n);
+
+		if (m && m->dev && m->dev->ops->quiesce)
+			m->dev->ops->quiesce(m->dev, pause);
 	}
 }
 

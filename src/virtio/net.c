@@ -330,6 +330,12 @@ static void virtio_net_poll(void *opaque)
 	pthread_mutex_unlock(&n->io_lock);
 }
 
+/* Pause: the backend's thread (which also serves the queues) parks between rounds. */
+static void virtio_net_quiesce(struct virtio_dev *vd, bool pause)
+{
+	net_backend_pause(((struct virtio_net *)vd)->be, pause);
+}
+
 static const struct virtio_dev_ops virtio_net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -342,6 +348,7 @@ static const struct virtio_dev_ops virtio_net_ops = {
     .reset = virtio_net_reset,
     .stop = virtio_net_stop,
     .sync = virtio_net_sync,
+    .quiesce = virtio_net_quiesce,
     .destroy = virtio_net_destroy,
 };
 
@@ -360,7 +367,7 @@ static int net_init_lock(pthread_mutex_t *m)
 	return -err;
 }
 
-int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, char *msg,
+int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, int slot, char *msg,
 		      size_t msglen)
 {
 	const struct net_client client = {
@@ -390,11 +397,14 @@ int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, cha
 	memcpy(n->mac, (const uint8_t[6]){0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x50 + index)},
 	       sizeof(n->mac));
 	n->be = be;
+	be->vm = vm;
 	n->vd.ops = &virtio_net_ops;
-	err = virtio_mmio_attach(vm, &n->vd, -1);
+	err = virtio_mmio_attach(vm, &n->vd, slot);
 	if (err) {
 		snprintf(msg, msglen, "cannot plug in virtio-net: %s",
-			 err == -ENOSPC ? "no free virtio slot" : strerror(-err));
+			 err == -ENOSPC	 ? "no free virtio slot"
+			 : err == -EBUSY ? "its virtio slot is taken"
+					 : strerror(-err));
 		pthread_mutex_destroy(&n->io_lock);
 		free(n);
 		goto out_be;

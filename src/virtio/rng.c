@@ -105,6 +105,12 @@ static void rng_destroy(struct virtio_dev *vd)
 	free(r);
 }
 
+/* Pause: parks the I/O thread once a request in progress is complete. */
+static void rng_quiesce(struct virtio_dev *vd, bool pause)
+{
+	iothread_pause(((struct virtio_rng *)vd)->io, pause);
+}
+
 static const struct virtio_dev_ops rng_ops = {
     .name = "virtio-rng",
     .device_id = VIRTIO_ID_RNG,
@@ -114,12 +120,13 @@ static const struct virtio_dev_ops rng_ops = {
     .reset = rng_reset,
     .stop = rng_stop,
     .sync = rng_sync,
+    .quiesce = rng_quiesce,
     .destroy = rng_destroy,
 };
 
 static const struct iothread_ops rng_io_ops = {.name = "virtio-rng", .work = rng_work};
 
-int virtio_rng_create(struct vm *vm)
+int virtio_rng_create(struct vm *vm, int slot)
 {
 	struct virtio_rng *r = calloc(1, sizeof(*r));
 	int err;
@@ -130,7 +137,7 @@ int virtio_rng_create(struct vm *vm)
 	pthread_mutex_init(&r->io_lock, NULL);
 	err = iothread_start(&r->io, &rng_io_ops, r, -1);
 	if (!err)
-		err = virtio_mmio_attach(vm, &r->vd, -1);
+		err = virtio_mmio_attach(vm, &r->vd, slot);
 	if (err) {
 		iothread_stop(r->io);
 		pthread_mutex_destroy(&r->io_lock);

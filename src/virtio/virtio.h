@@ -201,9 +201,16 @@ struct virtio_dev_ops {
 	void (*stop)(struct virtio_dev *vd);
 	/*
 	 * Waits until the device's threads have done all the work they were kicked for so far
-	 * and sleep (virtio_mmio_sync). May be NULL (a device that works on the vCPU thread).
+	 * and sleep (virtio_mmio_sync); returns at once for threads parked by quiesce. May be
+	 * NULL (a device that works on the vCPU thread).
 	 */
 	void (*sync)(struct virtio_dev *vd);
+	/*
+	 * pause: park the device's threads once the request in progress, if any, is complete
+	 * (its used ring entry written), and return then; !pause: let them go on. No guest
+	 * memory or device state changes while parked. May be NULL (a device without threads).
+	 */
+	void (*quiesce)(struct virtio_dev *vd, bool pause);
 	/* Frees the device (the embedding struct); its threads are stopped. May be NULL. */
 	void (*destroy)(struct virtio_dev *vd);
 };
@@ -243,9 +250,45 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *vd, int slot);
  * Waits until every virtio device of vm has finished the work it was kicked for (QueueNotify,
  * DRIVER_OK, host input) and is idle, so that its effects on guest RAM and the interrupt lines
  * are all visible. For tests and fuzzers that step devices deterministically; not from a
- * device's own thread.
+ * device's own thread. Devices quiesced by a pause (virtio_mmio_quiesce) are left parked: for
+ * them it returns at once, and their pending work is done after the resume.
  */
 void virtio_mmio_sync(struct vm *vm);
+
+/*
+ * Transport state of one virtqueue as guest values (snapshots): the ring addresses, the
+ * free-running indices, EVENT_IDX bookkeeping. No padding.
+ */
+struct virtq_state {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t size, last_avail, used_idx, signalled_used;
+	uint8_t ready, signalled_valid; /* 0 or 1 */
+	uint8_t reserved[6];		/* 0 */
+};
+
+/* Transport state of one device (virtio-mmio registers and queues); no padding. */
+struct virtio_mmio_state {
+	uint32_t device_id, num_queues; /* must match the device it is loaded into */
+	uint32_t status, isr, config_gen;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t driver_features, features;
+	struct virtq_state vq[VIRTIO_MAX_QUEUES];
+};
+
+/** The device in virtio-mmio slot n, or NULL (empty slot or no such slot). */
+struct virtio_dev *virtio_mmio_dev(struct vm *vm, unsigned n);
+
+/** Copies vd's transport state into s (call with the device quiesced: the VM paused). */
+void virtio_mmio_save(struct virtio_dev *vd, struct virtio_mmio_state *s);
+
+/**
+ * Loads s into vd (quiesced, like the save) after checking every field against vd and guest
+ * RAM (s may be hostile): 0, or -EINVAL leaving vd unchanged. Requests popped before are void.
+ */
+int virtio_mmio_load(struct virtio_dev *vd, const struct virtio_mmio_state *s);
+
+/** Quiesces (pause) or releases every attached device's threads (ops->quiesce). */
+void virtio_mmio_quiesce(struct vm *vm, bool pause);
 
 /** True when feature bit was negotiated (driver accepted it and set FEATURES_OK). */
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
@@ -312,28 +355,31 @@ void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Device models. Each opens its backend, attaches to the first empty slot and owns its thread. */
 
-/* virtio-blk options (--drive file=PATH[,format=raw|qcow2][,ro=on|off]). */
+/* virtio-blk options (a VIREO_DEV_BLK device). */
 struct virtio_blk_opts {
-	char path[4096];
+	char path[4096];	  /* image to open; empty: use fd */
+	int fd;			  /* with path empty: an image the caller opened (dup'd) */
 	enum block_format format; /* BLOCK_FORMAT_AUTO: qcow2 if the magic says so, else raw */
 	bool read_only;
+	int slot;	  /* virtio-mmio slot, or -1 for the first empty one */
+	const char *name; /* for messages and, without a path, the serial number */
 };
 
-/** Parses a --drive value ("file=PATH[,format=F][,ro=on|off]") into o; 0 or -EINVAL + msg. */
-int virtio_blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen);
-
-/** Opens the image and plugs a virtio-blk into the next empty slot; 0 or -errno + msg. */
+/**
+ * Opens the image through the block layer (a raw file or block device, or a qcow2 image; or
+ * a dup of o->fd) and plugs a virtio-blk into o->slot; 0 or -errno + msg.
+ */
 int virtio_blk_create(struct vm *vm, const struct virtio_blk_opts *o, char *msg, size_t msglen);
 
-/** Plugs a virtio-rng (entropy from getrandom(2)) into the next empty slot; 0 or -errno. */
-int virtio_rng_create(struct vm *vm);
+/** Plugs a virtio-rng (entropy from getrandom(2)) into slot (-1: first empty); 0 or -errno. */
+int virtio_rng_create(struct vm *vm, int slot);
 
 /**
- * Plugs a single-port virtio-console (hvc0) into the next empty slot: guest output is written
- * to out_fd; bytes read from in_fd (-1: none) and bytes given to virtio_console_input() go to
- * the guest. The fds stay the caller's. *out (may be NULL) gets the device; 0 or -errno.
+ * Plugs a single-port virtio-console (hvc0) into slot (-1: the next empty one): guest output is
+ * written to out_fd; bytes read from in_fd (-1: none) and bytes given to virtio_console_input() go
+ * to the guest. The fds stay the caller's. *out (may be NULL) gets the device; 0 or -errno.
  */
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd, struct virtio_dev **out);
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd, int slot, struct virtio_dev **out);
 
 /** Queues host input for the guest from any thread; returns the bytes taken (a full buffer drops).
  */
@@ -342,11 +388,11 @@ size_t virtio_console_input(struct virtio_dev *vd, const uint8_t *buf, size_t le
 struct net_backend;
 
 /**
- * Plugs a virtio-net (MAC 52:54:00:12:34:XX, XX = 0x50 + index) backed by be into the next
- * empty slot and starts be's I/O thread. be is consumed: the device owns it from then on, and
- * on an error it is destroyed. 0, or -errno with a message in msg.
+ * Plugs a virtio-net (MAC 52:54:00:12:34:XX, XX = 0x50 + index) backed by be into slot
+ * (-1: the next empty one) and starts be's I/O thread. be is consumed: the device owns it from then
+ * on, and on an error it is destroyed. 0, or -errno with a message in msg.
  */
-int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, char *msg,
+int virtio_net_create(struct vm *vm, struct net_backend *be, unsigned index, int slot, char *msg,
 		      size_t msglen);
 
 #endif

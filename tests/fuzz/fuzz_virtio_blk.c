@@ -16,7 +16,8 @@
 static int blk_attach(struct fz *fz, struct vm *vm, void *ctx)
 {
 	const uint8_t *opt = fz_take(fz, 1);
-	struct virtio_blk_opts o = {.read_only = opt && (*opt & 1)};
+	struct virtio_blk_opts o = {
+	    .fd = -1, .read_only = opt && (*opt & 1), .slot = -1, .name = "disk"};
 	char msg[256];
 	int fd, err;
 

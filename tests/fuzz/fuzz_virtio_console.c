@@ -23,7 +23,7 @@ static int cons_attach(struct fz *fz, struct vm *vm, void *opaque)
 	c->out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (c->out_fd < 0)
 		abort();
-	return virtio_console_create(vm, -1, c->out_fd, &c->vd);
+	return virtio_console_create(vm, -1, c->out_fd, -1, &c->vd);
 }
 
 static void cons_input(void *opaque, const uint8_t *buf, size_t len)

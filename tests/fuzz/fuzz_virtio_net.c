@@ -94,7 +94,7 @@ static int net_attach(struct fz *fz, struct vm *vm, void *opaque)
 		abort();
 	pthread_mutex_init(&f->lock, NULL);
 	c->fb = f;
-	return virtio_net_create(vm, &f->be, 0, msg, sizeof(msg)); /* consumes f */
+	return virtio_net_create(vm, &f->be, 0, -1, msg, sizeof(msg)); /* consumes f */
 }
 
 /* A frame from the network: queued, then the I/O thread is woken to deliver it. */

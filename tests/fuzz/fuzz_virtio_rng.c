@@ -7,7 +7,7 @@ static int rng_attach(struct fz *fz, struct vm *vm, void *ctx)
 {
 	(void)fz;
 	(void)ctx;
-	return virtio_rng_create(vm);
+	return virtio_rng_create(vm, -1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

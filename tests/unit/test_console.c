@@ -272,7 +272,7 @@ static void test_sink_virtio_console(void **state)
 	char big[300], got[sizeof(big)];
 
 	vd_irq_hook(fx->vm, &irq);
-	assert_int_equal(virtio_console_create(fx->vm, -1, fx->null_fd, &vd), 0);
+	assert_int_equal(virtio_console_create(fx->vm, -1, fx->null_fd, -1, &vd), 0);
 	sink.dev = vd;
 	console_attach(fx->con, fx->vm, &sink);
 	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);

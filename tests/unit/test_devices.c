@@ -598,10 +598,151 @@ static void test_pvpanic(void **state)
 	assert_true(atomic_load(&vm->harts[0]->events) & HART_EV_STOP);
 }
 
+/* UART state: save, load into a fresh UART, save again gives the same bytes; bad fields. */
+static void test_uart_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct uart16550_state s1, s2, bad, after;
+
+	plic_route(vm, BOARD_UART0_IRQ);
+	wr(vm, UART(3), 1, 0x83); /* DLAB, 8 bits */
+	wr(vm, UART(0), 1, 0x0c);
+	wr(vm, UART(3), 1, 0x03);
+	wr(vm, UART(7), 1, 0x5a);
+	wr(vm, UART(1), 1, 0x01); /* ERBFI */
+	for (int i = 0; i < 3; i++)
+		assert_true(uart16550_receive(vm->console, (uint8_t)('x' + i)));
+	uart16550_save(vm->console, &s1);
+	assert_int_equal(s1.rx_count, 3);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	plic_route(vm2, BOARD_UART0_IRQ);
+	assert_int_equal(uart16550_load(vm2->console, &s1), 0);
+	uart16550_save(vm2->console, &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The loaded UART has its bytes and raises its line. */
+	assert_true(line(vm2, BOARD_UART0_IRQ));
+	assert_int_equal(rd(vm2, UART(0), 1), 'x');
+	uart16550_reset(vm2->console);
+	assert_false(line(vm2, BOARD_UART0_IRQ));
+	vm_destroy(vm2);
+	for (int i = 0; i < 6; i++) {
+		bad = s1;
+		switch (i) {
+		case 0:
+			bad.rx_count = 17;
+			break;
+		case 1:
+			bad.rx_head = 16;
+			break;
+		case 2:
+			bad.ier = 0x10;
+			break;
+		case 3:
+			bad.mcr = 0x20;
+			break;
+		case 4:
+			bad.overrun = 2;
+			break;
+		default:
+			bad.reserved[2] = 1;
+			break;
+		}
+		assert_int_equal(uart16550_load(vm->console, &bad), -EINVAL);
+		uart16550_save(vm->console, &after);
+		assert_memory_equal(&s1, &after, sizeof(s1));
+	}
+}
+
+/* The RTC's state object: its bus region's opaque. */
+static void *rtc_of(struct vm *vm)
+{
+	return bus_find(&vm->bus, BOARD_RTC_BASE)->opaque;
+}
+
+/* RTC state: save/load/save is byte-identical (the guest clock as an offset); bad fields. */
+static void test_rtc_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct rtc_goldfish_state s1, s2, bad, after;
+
+	wr(vm, RTC(0x04), 4, 0x1234);	  /* the year 2287 */
+	wr(vm, RTC(0x10), 4, 1);	  /* IRQ_ENABLED */
+	wr(vm, RTC(0x0c), 4, 0x7fffffff); /* an alarm far away */
+	wr(vm, RTC(0x08), 4, 0);
+	rtc_goldfish_save(rtc_of(vm), &s1);
+	assert_int_equal(s1.alarm_running, 1);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(rtc_goldfish_load(rtc_of(vm2), &s1), 0);
+	rtc_goldfish_save(rtc_of(vm2), &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The guest's clock goes on from the saved offset (seconds later at most). */
+	assert_in_range(rtc_time(vm2) >> 32, 0x1234, 0x1235);
+	assert_int_equal(rd(vm2, RTC(0x18), 4), 1); /* ALARM_STATUS */
+	rtc_goldfish_reset(rtc_of(vm2));
+	assert_int_equal(rd(vm2, RTC(0x18), 4), 0);
+	vm_destroy(vm2);
+	for (int i = 0; i < 4; i++) {
+		bad = s1;
+		if (i == 0)
+			bad.alarm_running = 2;
+		else if (i == 1)
+			bad.irq_pending = 7;
+		else if (i == 2)
+			bad.irq_enabled = 2;
+		else
+			bad.reserved = 1;
+		assert_int_equal(rtc_goldfish_load(rtc_of(vm), &bad), -EINVAL);
+		rtc_goldfish_save(rtc_of(vm), &after);
+		assert_memory_equal(&s1, &after, sizeof(s1));
+	}
+}
+
+/* CLINT state: mtime stands still while paused, so save/load/save is byte-identical. */
+static void test_clint_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = fx->pipe[1]};
+	struct aclint_state s1, s2;
+	void *c1 = bus_find(&vm->bus, BOARD_CLINT_BASE)->opaque, *c2;
+
+	wr(vm, BOARD_CLINT_BASE + CLINT_MTIME, 8, 1ull << 40);
+	assert_int_equal(vm_pause(vm), 0); /* no hart threads: parks nothing, freezes mtime */
+	aclint_save(c1, &s1);
+	assert_in_range(s1.mtime, 1ull << 40, (1ull << 40) + VM_TIMEBASE_HZ);
+	usleep(2000);
+	assert_int_equal(rd(vm, BOARD_CLINT_BASE + CLINT_MTIME, 8), s1.mtime);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(vm_pause(vm2), 0);
+	c2 = bus_find(&vm2->bus, BOARD_CLINT_BASE)->opaque;
+	assert_int_equal(aclint_load(c2, &s1), 0);
+	aclint_save(c2, &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* Resumed, the clock goes on from the saved value, not from the host's. */
+	vm_resume(vm2);
+	usleep(2000);
+	assert_in_range(rd(vm2, BOARD_CLINT_BASE + CLINT_MTIME, 8), s1.mtime + 1,
+			s1.mtime + VM_TIMEBASE_HZ);
+	aclint_reset(c2);
+	assert_true(rd(vm2, BOARD_CLINT_BASE + CLINT_MTIME, 8) < VM_TIMEBASE_HZ);
+	vm_resume(vm);
+	vm_destroy(vm2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vm_config),
+	    cmocka_unit_test_setup_teardown(test_uart_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rtc_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clint_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vm_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finisher_halfword, setup, teardown),

@@ -306,10 +306,86 @@ static void test_plic_threads(void **state)
 	assert_int_equal(mip(vm, 0), MIP_SEIP);
 }
 
+/* A state saved, loaded into a fresh PLIC and saved again is the same bytes; outputs follow. */
+static void test_plic_state_roundtrip(void **state)
+{
+	struct vm *vm = *state, *vm2;
+	struct vm_config cfg = {
+	    .ram_size = 16ull << 20, .nharts = NHARTS, .console_fd = vm->console_fd};
+	struct plic_state s1, s2;
+
+	route(vm, 10, 5, CTX_S(1));
+	route(vm, 33, 7, CTX_M(0));
+	wr(vm, THRESHOLD(CTX_M(1)), 3);
+	vm_set_irq(vm, 10, true);
+	vm_set_irq(vm, 33, true);
+	assert_int_equal(rd(vm, CLAIM(CTX_M(0))), 33); /* 33 now claimed */
+	plic_save(vm->irqchip, &s1);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(plic_load(vm2->irqchip, &s1), 0);
+	plic_save(vm2->irqchip, &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The loaded PLIC drives hart 1's SEIP for source 10, and not MEIP for claimed 33. */
+	assert_int_equal(mip(vm2, 1), MIP_SEIP);
+	assert_int_equal(mip(vm2, 0), 0);
+	plic_reset(vm2->irqchip);
+	assert_int_equal(mip(vm2, 1), 0);
+	vm_destroy(vm2);
+}
+
+/* Loads s1 spoiled at one field; expects -EINVAL and no change. */
+static void expect_bad_plic(struct vm *vm, const struct plic_state *good, unsigned which)
+{
+	struct plic_state bad = *good, after;
+
+	switch (which) {
+	case 0:
+		bad.priority[5] = 8; /* 3 priority bits */
+		break;
+	case 1:
+		bad.priority[0] = 1; /* source 0 does not exist */
+		break;
+	case 2:
+		bad.nctx = 2 * NHARTS + 2;
+		break;
+	case 3:
+		bad.enable[2 * NHARTS][0] = 2; /* a context that does not exist */
+		break;
+	case 4:
+		bad.threshold[0] = 9;
+		break;
+	case 5:
+		bad.level[0] |= 1; /* source 0 */
+		break;
+	case 6:
+		bad.claimed[0] |= 1; /* source 0 */
+		break;
+	default:
+		bad.threshold[PLIC_STATE_MAX_CTX - 1] = 1;
+		break;
+	}
+	assert_int_equal(plic_load(vm->irqchip, &bad), -EINVAL);
+	plic_save(vm->irqchip, &after);
+	assert_memory_equal(good, &after, sizeof(after));
+}
+
+static void test_plic_state_rejects(void **state)
+{
+	struct vm *vm = *state;
+	struct plic_state good;
+
+	route(vm, 10, 5, CTX_S(1));
+	plic_save(vm->irqchip, &good);
+	for (unsigned i = 0; i < 8; i++)
+		expect_bad_plic(vm, &good, i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_plic_wiring, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plic_state_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plic_state_rejects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plic_priority_regs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plic_bad_context, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plic_claim_complete, setup, teardown),

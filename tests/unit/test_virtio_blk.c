@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/vm.h"
+#include "cli/args.h"
 #include "virtio/virtio.h"
 #include "virtio_driver.h"
 
@@ -48,6 +49,27 @@ struct fixture {
 	int fd; /* the test's own view of the image */
 };
 
+/* The command line's --drive parser (src/cli/args.c), into the device's options. */
+static int blk_parse(const char *spec, struct virtio_blk_opts *o, char *msg, size_t msglen)
+{
+	static char path[CLI_PATH_MAX];
+	struct vireo_device d = {.kind = VIREO_DEV_BLK};
+	int err = cli_parse_drive(spec, &d, path, msg, msglen);
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->slot = -1;
+	o->name = "drive0";
+	if (!err) {
+		snprintf(o->path, sizeof(o->path), "%s", path);
+		o->format = d.blk.format == VIREO_BLK_FORMAT_QCOW2 ? BLOCK_FORMAT_QCOW2
+			    : d.blk.format == VIREO_BLK_FORMAT_RAW ? BLOCK_FORMAT_RAW
+								   : BLOCK_FORMAT_AUTO;
+		o->read_only = d.blk.read_only;
+	}
+	return err;
+}
+
 static int make_fixture(void **state, bool ro)
 {
 	static struct fixture fx;
@@ -66,8 +88,7 @@ static int make_fixture(void **state, bool ro)
 		return -1;
 	vd_irq_hook(fx.vm, &fx.irq);
 	snprintf(spec, sizeof(spec), "file=%s,ro=%s", fx.path, ro ? "on" : "off");
-	if (virtio_blk_parse(spec, &o, msg, sizeof(msg)) ||
-	    virtio_blk_create(fx.vm, &o, msg, sizeof(msg)))
+	if (blk_parse(spec, &o, msg, sizeof(msg)) || virtio_blk_create(fx.vm, &o, msg, sizeof(msg)))
 		return -1;
 	fx.d.vm = fx.vm;
 	fx.d.base = VIRTIO_MMIO_BASE;
@@ -138,30 +159,30 @@ static void test_parse(void **state)
 	struct vm *vm;
 
 	(void)state;
-	assert_int_equal(virtio_blk_parse("file=/x/disk.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("file=/x/disk.img", &o, msg, sizeof(msg)), 0);
 	assert_string_equal(o.path, "/x/disk.img");
 	assert_false(o.read_only);
-	assert_int_equal(virtio_blk_parse("ro=on,file=a.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("ro=on,file=a.img", &o, msg, sizeof(msg)), 0);
 	assert_true(o.read_only);
-	assert_int_equal(virtio_blk_parse("file=a,ro=yes", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a,ro=yes", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "ro=yes"));
-	assert_int_equal(virtio_blk_parse("file=a,cache=none", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a,cache=none", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "cache"));
-	assert_int_equal(virtio_blk_parse("ro=on", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("ro=on", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "missing"));
-	assert_int_equal(virtio_blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(virtio_blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(virtio_blk_parse("file=a", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("a.img", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.format, BLOCK_FORMAT_AUTO);
-	assert_int_equal(virtio_blk_parse("format=qcow2,file=a", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("format=qcow2,file=a", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.format, BLOCK_FORMAT_QCOW2);
-	assert_int_equal(virtio_blk_parse("file=a,format=raw", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("file=a,format=raw", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(o.format, BLOCK_FORMAT_RAW);
-	assert_int_equal(virtio_blk_parse("file=a,format=vmdk", &o, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(blk_parse("file=a,format=vmdk", &o, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "format=vmdk"));
 	/* A missing file is reported with its name. */
 	assert_int_equal(vm_create(&vm, &cfg), 0);
-	assert_int_equal(virtio_blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse("file=/nonexistent/vireo.img", &o, msg, sizeof(msg)), 0);
 	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), -ENOENT);
 	assert_non_null(strstr(msg, "/nonexistent/vireo.img"));
 	vm_destroy(vm);
@@ -182,7 +203,7 @@ static void test_qcow2_drive(void **state)
 	assert_int_equal(qcow2_create(img, &co, msg, sizeof(msg)), 0);
 	assert_int_equal(vm_create(&vm, &cfg), 0);
 	snprintf(spec, sizeof(spec), "file=%s", img);
-	assert_int_equal(virtio_blk_parse(spec, &o, msg, sizeof(msg)), 0);
+	assert_int_equal(blk_parse(spec, &o, msg, sizeof(msg)), 0);
 	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), 0);
 	vm_destroy(vm);
 	assert_int_equal(truncate(img, 80), 0);
@@ -459,6 +480,38 @@ static void test_sync(void **state)
 	virtio_mmio_sync(fx->vm); /* an idle device answers at once */
 }
 
+/*
+ * A sync while the device is quiesced (a VM pause) does not wait for the parked I/O thread:
+ * it returns at once with the request still pending, which is done after the release.
+ */
+static void test_sync_paused(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	uint32_t hdr[4] = {T_IN, 0, 0, 0};
+	uint16_t *avail, *used;
+
+	vd_init(d, BLK_FEATURES, 1);
+	memcpy(vd_ram(d, HDR, 16), hdr, 16);
+	avail = vd_ram(d, VD_AVAIL, 4 + 2 * VD_QSIZE);
+	used = vd_ram(d, VD_USED, 4 + 8 * VD_QSIZE);
+	vd_desc(d, VD_DESC, 0, vd_gpa(d, HDR), 16, VIRTQ_DESC_F_NEXT, 1);
+	vd_desc(d, VD_DESC, 1, vd_gpa(d, BUF), 1024, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vd_desc(d, VD_DESC, 2, vd_gpa(d, STATUS), 1, VIRTQ_DESC_F_WRITE, 0);
+	*(uint8_t *)vd_ram(d, STATUS, 1) = 0xff;
+	avail[2] = 0;
+	virtio_mmio_quiesce(fx->vm, true);
+	__atomic_store_n(&avail[1], 1, __ATOMIC_RELEASE);
+	vd_wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	virtio_mmio_sync(fx->vm);
+	assert_int_equal(__atomic_load_n(&used[1], __ATOMIC_ACQUIRE), 0);
+	virtio_mmio_quiesce(fx->vm, false);
+	virtio_mmio_sync(fx->vm);
+	assert_int_equal(__atomic_load_n(&used[1], __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(*(uint8_t *)vd_ram(d, STATUS, 1), S_OK);
+	assert_memory_equal(vd_ram(d, BUF + 512, 4), "disk", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +526,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_paused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

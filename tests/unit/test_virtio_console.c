@@ -44,7 +44,7 @@ static int setup(void **state)
 	if (vm_create(&fx.vm, &cfg))
 		return -1;
 	vd_irq_hook(fx.vm, &fx.irq);
-	if (virtio_console_create(fx.vm, fx.in[0], fx.out[1], &fx.dev))
+	if (virtio_console_create(fx.vm, fx.in[0], fx.out[1], -1, &fx.dev))
 		return -1;
 	fx.d.vm = fx.vm;
 	fx.d.base = VIRTIO_MMIO_BASE;
@@ -166,7 +166,7 @@ static int stuck_output_child(void)
 	while (write(out[1], sink, sizeof(sink)) > 0)
 		; /* fill the pipe */
 	if (fcntl(out[1], F_SETFL, 0) || vm_create(&d.vm, &cfg) ||
-	    virtio_console_create(d.vm, -1, out[1], NULL))
+	    virtio_console_create(d.vm, -1, out[1], -1, NULL))
 		return 3;
 	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);
 	memcpy(vd_ram(&d, VD_DATA, 4), "late", 4);

@@ -30,6 +30,7 @@
 
 #include "core/bus.h"
 #include "core/vm.h"
+#include "cli/args.h"
 #include "host/net.h"
 #include "virtio/virtio.h"
 
@@ -61,6 +62,16 @@ struct fake_be {
 	size_t sent_len[FAKE_MAX];
 	uint8_t last_sent[NET_FRAME_MAX];
 };
+
+/* Opens a backend from a --net spec, through the command line's parser (src/cli/args.c). */
+static int spec_open(struct net_backend **be, const char *spec, char *msg, size_t msglen)
+{
+	struct vireo_device d = {.kind = VIREO_DEV_NET};
+	int err = cli_parse_net(spec, &d, msg, msglen);
+
+	*be = NULL;
+	return err ? err : net_backend_open(be, &d, msg, msglen);
+}
 
 static int fake_fill(struct net_backend *be, struct net_pollset *ps, int *timeout_ms)
 {
@@ -239,7 +250,7 @@ static struct tnet *tnet_new(void)
 	assert_non_null(t->fake);
 	assert_int_equal(pthread_mutex_init(&t->fake->lock, NULL), 0);
 	assert_int_equal(net_backend_init(&t->fake->be, &fake_ops), 0);
-	assert_int_equal(virtio_net_create(t->vm, &t->fake->be, 0, msg, sizeof(msg)), 0);
+	assert_int_equal(virtio_net_create(t->vm, &t->fake->be, 0, -1, msg, sizeof(msg)), 0);
 	for (unsigned s = 0; s < VIRTIO_MMIO_SLOTS && !t->base; s++) {
 		t->base = VIRTIO_MMIO_BASE + s * VIRTIO_MMIO_SIZE;
 		if (rd(t, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_NET)
@@ -564,6 +575,30 @@ static void test_sync(void **state)
 	tnet_free(t);
 }
 
+/* A sync while the NIC is quiesced returns at once; the frame goes out after the release. */
+static void test_sync_paused(void **state)
+{
+	struct tnet *t = tnet_new();
+	uint8_t frame[100];
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 4);
+	tx_hdr(t, 0, 0, 0);
+	memcpy(ram(t, BUF(0) + HDR, sizeof(frame)), frame, sizeof(frame));
+	set_desc(t, TXQ_DESC, 0, BUF(0), HDR + sizeof(frame), 0, 0);
+	virtio_mmio_quiesce(t->vm, true);
+	avail_add(t, 1, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	virtio_mmio_sync(t->vm);
+	assert_int_equal(used_idx(t, 1), 0);
+	assert_int_equal(fake_nsent(t->fake), 0);
+	virtio_mmio_quiesce(t->vm, false);
+	virtio_mmio_sync(t->vm);
+	assert_int_equal(used_idx(t, 1), 1);
+	assert_int_equal(fake_nsent(t->fake), 1);
+	tnet_free(t);
+}
+
 /* Bad chains are returned to the driver but nothing reaches the network. */
 static void test_tx_malformed(void **state)
 {
@@ -654,7 +689,7 @@ static void expect_bad_spec(const char *spec, const char *what)
 	struct net_backend *be = (struct net_backend *)1;
 	char msg[256] = "";
 
-	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(spec_open(&be, spec, msg, sizeof(msg)), -EINVAL);
 	assert_null(be);
 	if (!strstr(msg, what))
 		fail_msg("spec '%s': message '%s' lacks '%s'", spec, msg, what);
@@ -839,7 +874,7 @@ static void test_slirp_dhcp(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(net_backend_open(&be, "user", msg, sizeof(msg)), 0);
+	assert_int_equal(spec_open(&be, "user", msg, sizeof(msg)), 0);
 	c = col_start(be);
 	len = dhcp_discover(f);
 	col_send(c, f, len);
@@ -891,10 +926,10 @@ static void test_slirp_hostfwd(void **state)
 	(void)state;
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=udp::%d-:53", port,
 		 port);
-	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), 0);
+	assert_int_equal(spec_open(&be, spec, msg, sizeof(msg)), 0);
 	/* The same port again: a clear error. */
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp:127.0.0.1:%d-:22", port);
-	assert_true(net_backend_open(&be2, spec, msg, sizeof(msg)) < 0);
+	assert_true(spec_open(&be2, spec, msg, sizeof(msg)) < 0);
 	assert_non_null(strstr(msg, "cannot listen on host TCP port"));
 	c = col_start(be);
 	s = socket(AF_INET, SOCK_STREAM, 0);
@@ -962,7 +997,7 @@ static bool guest_reaches_loopback(const char *spec, const char *dst, int ms)
 	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(l, 4), 0);
 	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
-	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), 0);
+	assert_int_equal(spec_open(&be, spec, msg, sizeof(msg)), 0);
 	c = col_start(be);
 	col_send(c, f, tcp_syn(f, dst, ntohs(a.sin_port)));
 	for (int i = 0; i < ms && s < 0; i++) {
@@ -1003,7 +1038,7 @@ static void test_slirp_hostfwd_default_addr(void **state)
 
 	(void)state;
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%d-:22", port);
-	assert_int_equal(net_backend_open(&be, spec, msg, sizeof(msg)), 0);
+	assert_int_equal(spec_open(&be, spec, msg, sizeof(msg)), 0);
 	/* 127.0.0.2:port is free only if slirp did not take the wildcard address. */
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(s >= 0);
@@ -1040,7 +1075,7 @@ static int tap_child(void)
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return 77; /* no privilege for a namespace: skip */
-	err = net_backend_open(&be, "tap,ifname=vireotap0", msg, sizeof(msg));
+	err = spec_open(&be, "tap,ifname=vireotap0", msg, sizeof(msg));
 	if (err == -ENOENT)
 		return 77; /* no /dev/net/tun here */
 	if (err) {
@@ -1107,7 +1142,7 @@ static int tap_noperm_child(void)
 
 	if (setgid(65534) < 0 || setuid(65534) < 0)
 		return 77;
-	err = net_backend_open(&be, "tap,ifname=vireonope0", msg, sizeof(msg));
+	err = spec_open(&be, "tap,ifname=vireonope0", msg, sizeof(msg));
 	if (err == -ENOENT)
 		return 77; /* no /dev/net/tun here */
 	/* EACCES: /dev/net/tun is root-only here; EPERM: TUNSETIFF refused. */
@@ -1146,6 +1181,7 @@ int main(void)
 	    cmocka_unit_test(test_rx_backlog),
 	    cmocka_unit_test(test_tx_good_frames),
 	    cmocka_unit_test(test_sync),
+	    cmocka_unit_test(test_sync_paused),
 	    cmocka_unit_test(test_tx_malformed),
 	    cmocka_unit_test(test_reset_drops_backlog),
 	    cmocka_unit_test(test_bad_specs),

@@ -41,7 +41,7 @@ static int setup(void **state)
 	if (vm_create(&fx.vm, &cfg))
 		return -1;
 	vd_irq_hook(fx.vm, &fx.irq);
-	if (virtio_rng_create(fx.vm))
+	if (virtio_rng_create(fx.vm, -1))
 		return -1;
 	fx.d.vm = fx.vm;
 	fx.d.base = VIRTIO_MMIO_BASE;
@@ -80,8 +80,8 @@ static void test_slots(void **state)
 	assert_int_equal(bus_read(&fx->vm->bus, VIRTIO_MMIO_BASE, 2, &v), -EFAULT);
 	/* All slots are taken now: a ninth device has nowhere to go. */
 	for (unsigned n = 1; n < VIRTIO_MMIO_SLOTS; n++)
-		assert_int_equal(virtio_rng_create(fx->vm), 0);
-	assert_int_equal(virtio_rng_create(fx->vm), -ENOSPC);
+		assert_int_equal(virtio_rng_create(fx->vm, -1), 0);
+	assert_int_equal(virtio_rng_create(fx->vm, -1), -ENOSPC);
 }
 
 static void test_features(void **state)
@@ -337,7 +337,7 @@ static int no_driver_ok_child(void)
 	int bad = 0;
 
 	memset(&fx, 0, sizeof(fx));
-	if (vm_create(&fx.vm, &cfg) || virtio_rng_create(fx.vm))
+	if (vm_create(&fx.vm, &cfg) || virtio_rng_create(fx.vm, -1))
 		return 2;
 	d->vm = fx.vm;
 	d->base = VIRTIO_MMIO_BASE;
@@ -594,12 +594,96 @@ static void test_teardown_order(void **state)
 	assert_true(probe.destroyed_after_stop);
 }
 
+/* Loads s into vd with one field spoiled; expects -EINVAL and vd unchanged. */
+static void expect_bad_transport(struct virtio_dev *vd, const struct virtio_mmio_state *good,
+				 unsigned which)
+{
+	struct virtio_mmio_state bad = *good, after;
+
+	switch (which) {
+	case 0: /* more chains taken than the ring holds */
+		bad.vq[0].last_avail = (uint16_t)(bad.vq[0].used_idx + VD_QSIZE + 1);
+		break;
+	case 1:
+		bad.vq[0].size = 12; /* not a power of 2 */
+		break;
+	case 2:
+		bad.vq[0].used_gpa = 0x80000000ull + (16 << 20) - 8; /* ring past RAM */
+		break;
+	case 3:
+		bad.vq[0].desc_gpa |= 8; /* misaligned */
+		break;
+	case 4:
+		bad.vq[1].size = 16; /* a queue the rng does not have */
+		break;
+	case 5:
+		bad.device_id = VIRTIO_ID_BLOCK;
+		break;
+	case 6:
+		bad.status |= 0x10; /* not a status bit */
+		break;
+	case 7:
+		bad.features &= ~VD_F(VIRTIO_F_VERSION_1);
+		break;
+	case 8:
+		bad.features |= VD_F(VIRTIO_F_RING_PACKED); /* not offered */
+		break;
+	case 9:
+		bad.isr = 4;
+		break;
+	case 10:
+		bad.vq[0].ready = 2;
+		break;
+	default:
+		bad.vq[0].reserved[5] = 1;
+		break;
+	}
+	assert_int_equal(virtio_mmio_load(vd, &bad), -EINVAL);
+	virtio_mmio_save(vd, &after);
+	assert_memory_equal(good, &after, sizeof(after));
+}
+
+/* Transport state: save, load into a fresh device, save again gives the same bytes. */
+static void test_transport_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vdrv *d = &fx->d;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct virtio_mmio_state s1, s2;
+	struct vm *vm2;
+
+	vd_init(d, RNG_FEATURES | VD_F(VIRTIO_F_EVENT_IDX), 1);
+	for (int i = 0; i < 3; i++)
+		rng_round_trip(fx);
+	virtio_mmio_save(virtio_mmio_dev(fx->vm, 0), &s1);
+	assert_int_equal(s1.vq[0].last_avail, 3);
+	assert_int_equal(s1.vq[0].used_idx, 3);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(virtio_rng_create(vm2, 0), 0);
+	assert_int_equal(virtio_mmio_load(virtio_mmio_dev(vm2, 0), &s1), 0);
+	virtio_mmio_save(virtio_mmio_dev(vm2, 0), &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* The loaded device serves the next request from where the indices were. */
+	fx->d.vm = vm2;
+	memcpy(vd_ram(d, 0, 16 << 10), vm_ram_ptr(fx->vm, vd_gpa(d, 0), 16 << 10), 16 << 10);
+	rng_round_trip(fx);
+	virtio_mmio_save(virtio_mmio_dev(vm2, 0), &s2);
+	assert_int_equal(s2.vq[0].used_idx, 4);
+	fx->d.vm = fx->vm;
+	vm_destroy(vm2);
+	for (unsigned i = 0; i < 12; i++)
+		expect_bad_transport(virtio_mmio_dev(fx->vm, 0), &s1, i);
+	assert_null(virtio_mmio_dev(fx->vm, 1));
+	assert_null(virtio_mmio_dev(fx->vm, 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rng_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transport_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed_indirect, setup, teardown),
