@@ -13,6 +13,14 @@
 #include "rvtest.h"
 
 /* Privilege levels (priv spec 1.2). */
+/*
+ * Waits for an interrupt last at least this many loop iterations as well as their mtime
+ * timeout: mtime is host time, and a host thread descheduled for longer than the timeout
+ * would otherwise give up before executing enough instructions to reach an interrupt check
+ * (the engine checks at block ends, within 65536 instructions).
+ */
+#define SPIN_MIN_ITERS 200000u
+
 #define PRV_U 0
 #define PRV_S 1
 #define PRV_M 3

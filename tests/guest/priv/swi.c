@@ -20,7 +20,7 @@ static uint64_t spin_until_trap(uint64_t unused)
 	uint64_t end = clint_mtime() + TIMEOUT;
 
 	(void)unused;
-	while (clint_mtime() < end)
+	for (unsigned i = 0; clint_mtime() < end || i < SPIN_MIN_ITERS; i++)
 		if (priv.m.count)
 			return 1;
 	return 0;

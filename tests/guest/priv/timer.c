@@ -37,7 +37,7 @@ static uint64_t spin_until_trap(uint64_t s_level)
 {
 	uint64_t end = clint_mtime() + TIMEOUT;
 
-	while (clint_mtime() < end) {
+	for (unsigned i = 0; clint_mtime() < end || i < SPIN_MIN_ITERS; i++) {
 		if ((s_level ? priv.s.count : priv.m.count) != 0)
 			return 1;
 	}
