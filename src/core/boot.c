@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/boot.h"
+#include "core/errmsg.h"
 #include "core/fdt.h"
 #include "core/loader.h"
 #include "core/vm.h"
@@ -24,19 +25,6 @@ _Static_assert(BOOT_FDT_MAX >= FDT_MAX_SIZE, "the device tree block must hold an
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "fw_dynamic_info is copied to the little-endian guest in host order"
 #endif
-
-__attribute__((format(printf, 4, 5))) static int fail(int e, char *err, size_t len, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -57,13 +45,13 @@ int boot_layout_place(struct boot_layout *l, uint64_t ram_base, uint64_t ram_siz
 	memset(l, 0, sizeof(*l));
 	/* Callers hold a VM, so ram_base + ram_size does not wrap and the kernel lies in RAM. */
 	if (kernel_start < ram_base || kernel_end < kernel_start || kernel_end > ram_end)
-		return fail(-EINVAL, err, len, "the kernel is not in RAM");
+		return errmsg(-EINVAL, err, len, "the kernel is not in RAM");
 	kend = align_up(kernel_end, BOOT_INITRD_ALIGN);
 	if (initrd_size > VM_RAM_MAX)
-		return fail(-ENOMEM, err, len,
-			    "the initrd (%" PRIu64
-			    " bytes) is larger than the largest RAM (%llu GiB)",
-			    initrd_size, VM_RAM_MAX >> 30);
+		return errmsg(-ENOMEM, err, len,
+			      "the initrd (%" PRIu64
+			      " bytes) is larger than the largest RAM (%llu GiB)",
+			      initrd_size, VM_RAM_MAX >> 30);
 	isize = align_up(initrd_size, BOOT_INITRD_ALIGN);
 	/*
 	 * The device tree takes the last 2 MiB aligned block that leaves it BOOT_FDT_MAX bytes
@@ -87,15 +75,16 @@ int boot_layout_place(struct boot_layout *l, uint64_t ram_base, uint64_t ram_siz
 	need = align_up(kend - ram_base + isize + BOOT_FDT_ALIGN, BOOT_FDT_ALIGN);
 	memset(l, 0, sizeof(*l));
 	if (initrd_size)
-		return fail(-ENOMEM, err, len,
-			    "RAM too small: the kernel (up to 0x%" PRIx64 "), the initrd (%" PRIu64
-			    " bytes) and the device tree need at least %" PRIu64
-			    " MiB (have %" PRIu64 " MiB)",
-			    kernel_end, initrd_size, need >> 20, ram_size >> 20);
-	return fail(-ENOMEM, err, len,
-		    "RAM too small: the kernel (up to 0x%" PRIx64 ") and the device tree need at "
-		    "least %" PRIu64 " MiB (have %" PRIu64 " MiB)",
-		    kernel_end, need >> 20, ram_size >> 20);
+		return errmsg(-ENOMEM, err, len,
+			      "RAM too small: the kernel (up to 0x%" PRIx64
+			      "), the initrd (%" PRIu64
+			      " bytes) and the device tree need at least %" PRIu64
+			      " MiB (have %" PRIu64 " MiB)",
+			      kernel_end, initrd_size, need >> 20, ram_size >> 20);
+	return errmsg(-ENOMEM, err, len,
+		      "RAM too small: the kernel (up to 0x%" PRIx64 ") and the device tree need at "
+		      "least %" PRIu64 " MiB (have %" PRIu64 " MiB)",
+		      kernel_end, need >> 20, ram_size >> 20);
 }
 
 void boot_fw_dynamic_info(struct fw_dynamic_info *info, uint64_t next_addr)
@@ -136,7 +125,7 @@ static int boot_copy_initrd(struct vm *vm, const struct loader_file *f, const st
 	uint8_t *dst = vm_ram_ptr(vm, l->initrd_start, f->len);
 
 	if (!dst)
-		return fail(-ERANGE, err, len, "internal error: initrd outside RAM");
+		return errmsg(-ERANGE, err, len, "internal error: initrd outside RAM");
 	memcpy(dst, f->data, f->len);
 	return 0;
 }
@@ -155,14 +144,14 @@ static int boot_write_fdt(struct vm *vm, const struct boot_params *p, const stru
 	int e;
 
 	if (!dst)
-		return fail(-ERANGE, err, len, "internal error: device tree outside RAM");
+		return errmsg(-ERANGE, err, len, "internal error: device tree outside RAM");
 	buf = calloc(1, BOOT_FDT_MAX);
 	if (!buf)
-		return fail(-ENOMEM, err, len, "out of memory for the device tree");
+		return errmsg(-ENOMEM, err, len, "out of memory for the device tree");
 	e = fdt_build(vm, &fp, buf, BOOT_FDT_MAX);
 	if (e < 0) {
-		fail(e, err, len, "cannot build the device tree: %s%s", strerror(-e),
-		     e == -ENOSPC ? " (is the kernel command line too long?)" : "");
+		errmsg(e, err, len, "cannot build the device tree: %s%s", strerror(-e),
+		       e == -ENOSPC ? " (is the kernel command line too long?)" : "");
 	} else {
 		memcpy(dst, buf, BOOT_FDT_MAX);
 		e = 0;
@@ -179,7 +168,7 @@ static int boot_start_firmware(struct vm *vm, uint64_t fw_entry, uint64_t kernel
 	uint8_t *dst = vm_ram_ptr(vm, l->info_addr, sizeof(info));
 
 	if (!dst)
-		return fail(-ERANGE, err, len, "internal error: fw_dynamic_info outside RAM");
+		return errmsg(-ERANGE, err, len, "internal error: fw_dynamic_info outside RAM");
 	boot_fw_dynamic_info(&info, kernel_entry);
 	memcpy(dst, &info, sizeof(info));
 	/* OpenSBI fw_base.S: a0 = hart id, a1 = device tree, a2 = fw_dynamic_info. */
@@ -262,8 +251,9 @@ int boot_load(struct vm *vm, const struct boot_params *p, char *err, size_t len)
 	if (p->kernel)
 		return boot_kernel(vm, p, err, len);
 	if (p->initrd || p->append)
-		return fail(-EINVAL, err, len, "an initrd or a kernel command line needs a kernel");
+		return errmsg(-EINVAL, err, len,
+			      "an initrd or a kernel command line needs a kernel");
 	if (!p->bios)
-		return fail(-EINVAL, err, len, "nothing to boot: no kernel and no firmware");
+		return errmsg(-EINVAL, err, len, "nothing to boot: no kernel and no firmware");
 	return boot_bare(vm, p->bios, err, len);
 }

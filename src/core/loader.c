@@ -15,25 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/errmsg.h"
 #include "core/loader.h"
 #include "core/vm.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the loaders read little-endian ELF fields in host order"
 #endif
-
-__attribute__((format(printf, 4, 5))) static int fail(int err, char *msg, size_t msglen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 /* True when [off, off+size) lies within a buffer of len bytes, without overflowing. */
 static int in_file(uint64_t off, uint64_t size, size_t len)
@@ -46,33 +34,33 @@ static int elf_check_header(const uint8_t *data, size_t len, Elf64_Ehdr *eh, cha
 			    size_t msglen)
 {
 	if (len < SELFMAG || memcmp(data, ELFMAG, SELFMAG))
-		return fail(-ENOEXEC, msg, msglen, "not an ELF file");
+		return errmsg(-ENOEXEC, msg, msglen, "not an ELF file");
 	if (len < sizeof(*eh))
-		return fail(-ENOEXEC, msg, msglen, "truncated ELF header (%zu of %zu bytes)", len,
-			    sizeof(*eh));
+		return errmsg(-ENOEXEC, msg, msglen, "truncated ELF header (%zu of %zu bytes)", len,
+			      sizeof(*eh));
 	if (data[EI_CLASS] != ELFCLASS64)
-		return fail(-ENOEXEC, msg, msglen, "not a RISC-V 64-bit ELF (ELF class %u)",
-			    data[EI_CLASS]);
+		return errmsg(-ENOEXEC, msg, msglen, "not a RISC-V 64-bit ELF (ELF class %u)",
+			      data[EI_CLASS]);
 	memcpy(eh, data, sizeof(*eh));
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_RISCV)
-		return fail(-ENOEXEC, msg, msglen,
-			    "not a RISC-V 64-bit ELF (machine %u, %s-endian)", eh->e_machine,
-			    eh->e_ident[EI_DATA] == ELFDATA2LSB ? "little" : "big");
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "not a RISC-V 64-bit ELF (machine %u, %s-endian)", eh->e_machine,
+			      eh->e_ident[EI_DATA] == ELFDATA2LSB ? "little" : "big");
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
-		return fail(-ENOEXEC, msg, msglen, "malformed ELF header: bad version");
+		return errmsg(-ENOEXEC, msg, msglen, "malformed ELF header: bad version");
 	/* ET_DYN is taken too: OpenSBI's position-independent firmware is linked that way. */
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-		return fail(-ENOEXEC, msg, msglen, "ELF is not an executable (type %u)",
-			    eh->e_type);
+		return errmsg(-ENOEXEC, msg, msglen, "ELF is not an executable (type %u)",
+			      eh->e_type);
 	if (eh->e_phnum == 0 || eh->e_phnum == PN_XNUM)
-		return fail(-ENOEXEC, msg, msglen, "ELF has no usable program headers");
+		return errmsg(-ENOEXEC, msg, msglen, "ELF has no usable program headers");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(-ENOEXEC, msg, msglen, "malformed ELF header: e_phentsize %u",
-			    eh->e_phentsize);
+		return errmsg(-ENOEXEC, msg, msglen, "malformed ELF header: e_phentsize %u",
+			      eh->e_phentsize);
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
-		return fail(-ENOEXEC, msg, msglen,
-			    "truncated ELF: program headers at 0x%" PRIx64 " run past the end",
-			    eh->e_phoff);
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "truncated ELF: program headers at 0x%" PRIx64 " run past the end",
+			      eh->e_phoff);
 	return 0;
 }
 
@@ -86,18 +74,19 @@ static int elf_check_segment(const struct vm *vm, const Elf64_Phdr *ph, unsigned
 			     char *msg, size_t msglen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(-ENOEXEC, msg, msglen,
-			    "malformed ELF: segment %u has p_filesz > p_memsz", i);
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "malformed ELF: segment %u has p_filesz > p_memsz", i);
 	if (!in_file(ph->p_offset, ph->p_filesz, len))
-		return fail(-ENOEXEC, msg, msglen,
-			    "truncated ELF: segment %u (offset 0x%" PRIx64 ", 0x%" PRIx64
-			    " bytes) runs past the end of the file",
-			    i, ph->p_offset, ph->p_filesz);
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "truncated ELF: segment %u (offset 0x%" PRIx64 ", 0x%" PRIx64
+			      " bytes) runs past the end of the file",
+			      i, ph->p_offset, ph->p_filesz);
 	if (!vm_ram_ptr(vm, ph->p_paddr, ph->p_memsz))
-		return fail(-ERANGE, msg, msglen,
-			    "ELF segment %u at 0x%" PRIx64 " (0x%" PRIx64 " bytes) is outside RAM "
-			    "[0x%" PRIx64 ", 0x%" PRIx64 ")",
-			    i, ph->p_paddr, ph->p_memsz, vm->ram_base, vm->ram_base + vm->ram_size);
+		return errmsg(
+		    -ERANGE, msg, msglen,
+		    "ELF segment %u at 0x%" PRIx64 " (0x%" PRIx64 " bytes) is outside RAM "
+		    "[0x%" PRIx64 ", 0x%" PRIx64 ")",
+		    i, ph->p_paddr, ph->p_memsz, vm->ram_base, vm->ram_base + vm->ram_size);
 	return 0;
 }
 
@@ -123,10 +112,10 @@ int loader_load_elf_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 		loads++;
 	}
 	if (!loads)
-		return fail(-ENOEXEC, msg, msglen, "ELF has no loadable segment");
+		return errmsg(-ENOEXEC, msg, msglen, "ELF has no loadable segment");
 	if (!vm_ram_ptr(vm, eh.e_entry, 2))
-		return fail(-ERANGE, msg, msglen, "ELF entry point 0x%" PRIx64 " is outside RAM",
-			    eh.e_entry);
+		return errmsg(-ERANGE, msg, msglen, "ELF entry point 0x%" PRIx64 " is outside RAM",
+			      eh.e_entry);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		uint8_t *dst;
 
@@ -147,10 +136,10 @@ int loader_load_raw_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 	uint8_t *dst = vm_ram_ptr(vm, addr, len);
 
 	if (!dst)
-		return fail(-ERANGE, msg, msglen,
-			    "image of %zu bytes at 0x%" PRIx64 " does not fit in RAM [0x%" PRIx64
-			    ", 0x%" PRIx64 ")",
-			    len, addr, vm->ram_base, vm->ram_base + vm->ram_size);
+		return errmsg(-ERANGE, msg, msglen,
+			      "image of %zu bytes at 0x%" PRIx64 " does not fit in RAM [0x%" PRIx64
+			      ", 0x%" PRIx64 ")",
+			      len, addr, vm->ram_base, vm->ram_base + vm->ram_size);
 	memcpy(dst, data, len);
 	return 0;
 }
@@ -239,50 +228,50 @@ int loader_file_map(const char *path, uint64_t max, struct loader_file *fm, char
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
-		return fail(err, msg, msglen, "%s: %s", path, strerror(-err));
+		return errmsg(err, msg, msglen, "%s: %s", path, strerror(-err));
 	}
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
-		fail(err, msg, msglen, "%s: %s", path, strerror(-err));
+		errmsg(err, msg, msglen, "%s: %s", path, strerror(-err));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = fail(-EINVAL, msg, msglen, "%s: not a regular file", path);
+		err = errmsg(-EINVAL, msg, msglen, "%s: not a regular file", path);
 		goto out;
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		err = -errno;
-		fail(err, msg, msglen, "%s: %s", path, strerror(-err));
+		errmsg(err, msg, msglen, "%s: %s", path, strerror(-err));
 		goto out;
 	}
 	if (st.st_size == 0) {
-		err = fail(-ENOEXEC, msg, msglen, "%s: file is empty", path);
+		err = errmsg(-ENOEXEC, msg, msglen, "%s: file is empty", path);
 		goto out;
 	}
 	err = file_needed(fd, (uint64_t)st.st_size, &need);
 	if (err) {
-		fail(err, msg, msglen, "%s: %s", path,
-		     err == -EIO ? "file shrank while being read" : strerror(-err));
+		errmsg(err, msg, msglen, "%s: %s", path,
+		       err == -EIO ? "file shrank while being read" : strerror(-err));
 		goto out;
 	}
 	/* What cannot fit in the room given is refused before anything is allocated or read. */
 	if (need > max) {
 		fm->len = (size_t)need;
-		err = fail(-EFBIG, msg, msglen,
-			   "%s: too big: %" PRIu64 " bytes to load, at most %" PRIu64
-			   " fit in RAM (%" PRIu64 " MiB free for it)",
-			   path, need, max, max >> 20);
+		err = errmsg(-EFBIG, msg, msglen,
+			     "%s: too big: %" PRIu64 " bytes to load, at most %" PRIu64
+			     " fit in RAM (%" PRIu64 " MiB free for it)",
+			     path, need, max, max >> 20);
 		goto out;
 	}
 	p = malloc((size_t)need);
 	if (!p) {
-		err = fail(-ENOMEM, msg, msglen, "%s: %s", path, strerror(ENOMEM));
+		err = errmsg(-ENOMEM, msg, msglen, "%s: %s", path, strerror(ENOMEM));
 		goto out;
 	}
 	err = read_at(fd, p, (size_t)need, 0);
 	if (err) {
-		fail(err, msg, msglen, "%s: %s", path,
-		     err == -EIO ? "file shrank while being read" : strerror(-err));
+		errmsg(err, msg, msglen, "%s: %s", path,
+		       err == -EIO ? "file shrank while being read" : strerror(-err));
 		free(p);
 		goto out;
 	}
@@ -373,17 +362,17 @@ static int elf_extent(const uint8_t *data, size_t len, uint64_t *lo, uint64_t *h
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &end))
-			return fail(-ERANGE, msg, msglen,
-				    "ELF segment %u at 0x%" PRIx64
-				    " wraps around the address space",
-				    i, ph.p_paddr);
+			return errmsg(-ERANGE, msg, msglen,
+				      "ELF segment %u at 0x%" PRIx64
+				      " wraps around the address space",
+				      i, ph.p_paddr);
 		if (ph.p_paddr < *lo)
 			*lo = ph.p_paddr;
 		if (end > *hi)
 			*hi = end;
 	}
 	if (*hi == 0)
-		return fail(-ENOEXEC, msg, msglen, "ELF has no loadable segment");
+		return errmsg(-ENOEXEC, msg, msglen, "ELF has no loadable segment");
 	return 0;
 }
 
@@ -457,27 +446,27 @@ int loader_parse_linux_image(const uint8_t *data, size_t len, struct linux_image
 	 * and magic2 at 56. Either magic identifies the image.
 	 */
 	if (len < LINUX_IMAGE_HEADER_SIZE)
-		return fail(-ENOEXEC, msg, msglen,
-			    "truncated: %zu bytes is shorter than a RISC-V Linux Image header "
-			    "(%u bytes); not a RISC-V Linux Image or ELF",
-			    len, LINUX_IMAGE_HEADER_SIZE);
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "truncated: %zu bytes is shorter than a RISC-V Linux Image header "
+			      "(%u bytes); not a RISC-V Linux Image or ELF",
+			      len, LINUX_IMAGE_HEADER_SIZE);
 	if (memcmp(data + 56, LINUX_IMAGE_MAGIC2, 4) && memcmp(data + 48, LINUX_IMAGE_MAGIC, 8))
-		return fail(-ENOEXEC, msg, msglen,
-			    "not a RISC-V Linux Image or ELF (bad magic; a compressed vmlinuz "
-			    "must be decompressed first)");
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "not a RISC-V Linux Image or ELF (bad magic; a compressed vmlinuz "
+			      "must be decompressed first)");
 	need = pe_needed_len(data, len);
 	if (need > len)
-		return fail(-ENOEXEC, msg, msglen,
-			    "truncated: the Image's EFI stub headers say the file is %llu bytes, "
-			    "it has %zu",
-			    (unsigned long long)need, len);
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "truncated: the Image's EFI stub headers say the file is %llu bytes, "
+			      "it has %zu",
+			      (unsigned long long)need, len);
 	img->text_offset = get_le64(data + 8);
 	img->image_size = get_le64(data + 16);
 	img->flags = get_le64(data + 24);
 	img->version = get_le32(data + 32);
 	if (img->flags & LINUX_IMAGE_FLAG_BE)
-		return fail(-ENOEXEC, msg, msglen,
-			    "big-endian RISC-V Linux Image is not supported");
+		return errmsg(-ENOEXEC, msg, msglen,
+			      "big-endian RISC-V Linux Image is not supported");
 	return 0;
 }
 
@@ -496,20 +485,21 @@ static int load_linux_image(struct vm *vm, const uint8_t *data, size_t len, uint
 	/* image_size covers bss; an old header (v0.1) may leave it 0: take the file then. */
 	span = img.image_size > len ? img.image_size : len;
 	if (__builtin_add_overflow(vm->ram_base, img.text_offset, &addr))
-		return fail(-ERANGE, msg, msglen,
-			    "Linux Image text_offset 0x%" PRIx64 " is invalid", img.text_offset);
+		return errmsg(-ERANGE, msg, msglen,
+			      "Linux Image text_offset 0x%" PRIx64 " is invalid", img.text_offset);
 	if (addr < min_addr) {
 		/* A firmware sits there: take the next 2 MiB boundary as QEMU does. */
 		if (__builtin_add_overflow(min_addr, LINUX_IMAGE_ALIGN - 1, &addr))
-			return fail(-ERANGE, msg, msglen, "no room for the kernel");
+			return errmsg(-ERANGE, msg, msglen, "no room for the kernel");
 		addr &= ~(LINUX_IMAGE_ALIGN - 1);
 	}
 	if (__builtin_add_overflow(addr, span, &end) || !(dst = vm_ram_ptr(vm, addr, span)))
-		return fail(-ERANGE, msg, msglen,
-			    "kernel too big for RAM: it takes 0x%" PRIx64 " bytes at 0x%" PRIx64
-			    ", so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64 " MiB)",
-			    span, addr, end > addr ? mib_up(end - vm->ram_base) : UINT64_MAX >> 20,
-			    vm->ram_size >> 20);
+		return errmsg(
+		    -ERANGE, msg, msglen,
+		    "kernel too big for RAM: it takes 0x%" PRIx64 " bytes at 0x%" PRIx64
+		    ", so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64 " MiB)",
+		    span, addr, end > addr ? mib_up(end - vm->ram_base) : UINT64_MAX >> 20,
+		    vm->ram_size >> 20);
 	memcpy(dst, data, len);
 	memset(dst + len, 0, span - len);
 	k->entry = addr;
@@ -531,15 +521,16 @@ int loader_load_kernel_mem(struct vm *vm, const uint8_t *data, size_t len, uint6
 	if (err)
 		return err;
 	if (lo < min_addr)
-		return fail(-ERANGE, msg, msglen,
-			    "ELF kernel at 0x%" PRIx64
-			    " overlaps the firmware (which ends at 0x%" PRIx64 ")",
-			    lo, min_addr);
+		return errmsg(-ERANGE, msg, msglen,
+			      "ELF kernel at 0x%" PRIx64
+			      " overlaps the firmware (which ends at 0x%" PRIx64 ")",
+			      lo, min_addr);
 	if (!vm_ram_ptr(vm, lo, hi - lo) && lo >= vm->ram_base)
-		return fail(-ERANGE, msg, msglen,
-			    "kernel too big for RAM: it spans [0x%" PRIx64 ", 0x%" PRIx64
-			    "), so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64 " MiB)",
-			    lo, hi, mib_up(hi - vm->ram_base), vm->ram_size >> 20);
+		return errmsg(-ERANGE, msg, msglen,
+			      "kernel too big for RAM: it spans [0x%" PRIx64 ", 0x%" PRIx64
+			      "), so it needs at least %" PRIu64 " MiB of RAM (have %" PRIu64
+			      " MiB)",
+			      lo, hi, mib_up(hi - vm->ram_base), vm->ram_size >> 20);
 	err = loader_load_elf_mem(vm, data, len, &entry, msg, msglen);
 	if (err)
 		return err;

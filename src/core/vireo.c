@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 #include "core/boot.h"
+#include "core/errmsg.h"
 #include "core/vm.h"
 #include "dev/devices.h"
 #include "host/block.h"
 #include "host/console.h"
 #include "host/net.h"
-#include "virtio/virtio.h"
 #include "vireo/vireo.h"
+#include "virtio/virtio.h"
 
 _Static_assert(VIREO_MAX_HARTS == VM_MAX_HARTS, "hart limits must agree");
 _Static_assert(VIREO_VIRTIO_SLOTS == VIRTIO_MMIO_SLOTS, "virtio slot counts must agree");
@@ -58,19 +59,6 @@ static void api_log(const struct vireo_vm *h, enum vireo_log_level level, const 
 		h->log(h->log_opaque, level, msg);
 }
 
-__attribute__((format(printf, 4, 5))) static int fail(int err, char *msg, size_t msglen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 void vireo_config_init(struct vireo_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -103,36 +91,36 @@ static int device_check(const struct vireo_device *d, char *msg, size_t msglen)
 	switch (d->kind) {
 	case VIREO_DEV_BLK:
 		if (!d->blk.path && d->blk.fd < 0)
-			return fail(-EINVAL, msg, msglen, "%s: no image path or fd", d->id);
+			return errmsg(-EINVAL, msg, msglen, "%s: no image path or fd", d->id);
 		if (d->blk.path && (!d->blk.path[0] || strlen(d->blk.path) >= 4096))
-			return fail(-EINVAL, msg, msglen, "%s: bad image path", d->id);
+			return errmsg(-EINVAL, msg, msglen, "%s: bad image path", d->id);
 		if (d->blk.format != VIREO_BLK_FORMAT_AUTO &&
 		    d->blk.format != VIREO_BLK_FORMAT_RAW &&
 		    d->blk.format != VIREO_BLK_FORMAT_QCOW2)
-			return fail(-EINVAL, msg, msglen, "%s: bad image format %d", d->id,
-				    (int)d->blk.format);
+			return errmsg(-EINVAL, msg, msglen, "%s: bad image format %d", d->id,
+				      (int)d->blk.format);
 		return 0;
 	case VIREO_DEV_NET:
 		if (d->net.backend == VIREO_NET_USER) {
 			if (d->net.nhostfwd > VIREO_MAX_HOSTFWD)
-				return fail(-EINVAL, msg, msglen, "%s: at most %d hostfwd rules",
-					    d->id, VIREO_MAX_HOSTFWD);
+				return errmsg(-EINVAL, msg, msglen, "%s: at most %d hostfwd rules",
+					      d->id, VIREO_MAX_HOSTFWD);
 			return 0;
 		}
 		if (d->net.backend == VIREO_NET_TAP) {
 			if (!d->net.ifname[0] && d->net.tap_fd < 0)
-				return fail(-EINVAL, msg, msglen, "%s: no TAP name or fd", d->id);
+				return errmsg(-EINVAL, msg, msglen, "%s: no TAP name or fd", d->id);
 			return 0;
 		}
-		return fail(-EINVAL, msg, msglen, "%s: unknown network backend", d->id);
+		return errmsg(-EINVAL, msg, msglen, "%s: unknown network backend", d->id);
 	case VIREO_DEV_RNG:
 		return 0;
 	case VIREO_DEV_CONSOLE:
 		if (d->console.out_fd < 0)
-			return fail(-EINVAL, msg, msglen, "%s: no output fd", d->id);
+			return errmsg(-EINVAL, msg, msglen, "%s: no output fd", d->id);
 		return 0;
 	}
-	return fail(-EINVAL, msg, msglen, "device %s: unknown kind %d", d->id, (int)d->kind);
+	return errmsg(-EINVAL, msg, msglen, "device %s: unknown kind %d", d->id, (int)d->kind);
 }
 
 int vireo_config_check(const struct vireo_config *cfg, char *msg, size_t msglen)
@@ -146,37 +134,37 @@ int vireo_config_check(const struct vireo_config *cfg, char *msg, size_t msglen)
 	if (err)
 		return err;
 	if (cfg->engine != VIREO_ENGINE_INTERP)
-		return fail(-EINVAL, msg, msglen, "unknown CPU engine %d", (int)cfg->engine);
+		return errmsg(-EINVAL, msg, msglen, "unknown CPU engine %d", (int)cfg->engine);
 	if (!cfg->kernel && !cfg->firmware)
-		return fail(-EINVAL, msg, msglen, "nothing to boot: no kernel and no firmware");
+		return errmsg(-EINVAL, msg, msglen, "nothing to boot: no kernel and no firmware");
 	if (!cfg->kernel && (cfg->initrd || cfg->cmdline))
-		return fail(-EINVAL, msg, msglen,
-			    "an initrd or a kernel command line needs a kernel");
+		return errmsg(-EINVAL, msg, msglen,
+			      "an initrd or a kernel command line needs a kernel");
 	if (cfg->console != VIREO_CONSOLE_UART && cfg->console != VIREO_CONSOLE_VIRTIO)
-		return fail(-EINVAL, msg, msglen, "unknown console kind %d", (int)cfg->console);
+		return errmsg(-EINVAL, msg, msglen, "unknown console kind %d", (int)cfg->console);
 	if (cfg->ndevices > VIREO_MAX_DEVICES)
-		return fail(-EINVAL, msg, msglen, "at most %d devices", VIREO_MAX_DEVICES);
+		return errmsg(-EINVAL, msg, msglen, "at most %d devices", VIREO_MAX_DEVICES);
 	for (unsigned i = 0; i < cfg->ndevices; i++) {
 		const struct vireo_device *d = &cfg->devices[i];
 
 		if (!id_ok(d->id))
-			return fail(
+			return errmsg(
 			    -EINVAL, msg, msglen,
 			    "device %u: its id must be 1 to %d characters of A-Z a-z 0-9 _ . -", i,
 			    VIREO_ID_MAX - 1);
 		for (unsigned k = 0; k < i; k++) {
 			if (strcmp(cfg->devices[k].id, d->id) == 0)
-				return fail(-EINVAL, msg, msglen, "two devices are named %s",
-					    d->id);
+				return errmsg(-EINVAL, msg, msglen, "two devices are named %s",
+					      d->id);
 		}
 		if (d->slot != VIREO_SLOT_AUTO &&
 		    (d->slot < 0 || d->slot >= (int)VIREO_VIRTIO_SLOTS))
-			return fail(-EINVAL, msg, msglen, "%s: virtio slot %d is not 0 to %d",
-				    d->id, d->slot, VIREO_VIRTIO_SLOTS - 1);
+			return errmsg(-EINVAL, msg, msglen, "%s: virtio slot %d is not 0 to %d",
+				      d->id, d->slot, VIREO_VIRTIO_SLOTS - 1);
 		if (d->slot != VIREO_SLOT_AUTO) {
 			if (slot_used[d->slot])
-				return fail(-EINVAL, msg, msglen, "%s: virtio slot %d is taken",
-					    d->id, d->slot);
+				return errmsg(-EINVAL, msg, msglen, "%s: virtio slot %d is taken",
+					      d->id, d->slot);
 			slot_used[d->slot] = true;
 		}
 		err = device_check(d, msg, msglen);
@@ -185,9 +173,9 @@ int vireo_config_check(const struct vireo_config *cfg, char *msg, size_t msglen)
 		have_console |= d->kind == VIREO_DEV_CONSOLE;
 	}
 	if (cfg->console == VIREO_CONSOLE_VIRTIO && !have_console)
-		return fail(-EINVAL, msg, msglen,
-			    "the console is virtio but there is no "
-			    "virtio-console device");
+		return errmsg(-EINVAL, msg, msglen,
+			      "the console is virtio but there is no "
+			      "virtio-console device");
 	return 0;
 }
 
@@ -232,26 +220,26 @@ static int device_add(struct vireo_vm *h, struct vm *vm, unsigned i, unsigned *n
 		err = net_backend_open(&be, d, why, sizeof(why));
 		if (!err)
 			err = virtio_net_create(vm, be, (*nnet)++, d->slot, why, sizeof(why));
-		return err ? fail(err, msg, msglen, "%s: %s", d->id, why) : 0;
+		return err ? errmsg(err, msg, msglen, "%s: %s", d->id, why) : 0;
 	case VIREO_DEV_RNG:
 		err = virtio_rng_create(vm, d->slot);
 		/* Entropy is a bonus: an optional rng with no free slot left is not an error. */
 		if (err == -ENOSPC && d->optional && d->slot == VIREO_SLOT_AUTO)
 			return 0;
-		return err ? fail(err, msg, msglen, "cannot create the virtio-rng %s: %s", d->id,
-				  strerror(-err))
+		return err ? errmsg(err, msg, msglen, "cannot create the virtio-rng %s: %s", d->id,
+				    strerror(-err))
 			   : 0;
 	case VIREO_DEV_CONSOLE:
 		err = virtio_console_create(vm, d->console.in_fd, d->console.out_fd, d->slot, &vd);
 		if (err)
-			return fail(err, msg, msglen, "cannot create the virtio-console %s: %s",
-				    d->id, strerror(-err));
+			return errmsg(err, msg, msglen, "cannot create the virtio-console %s: %s",
+				      d->id, strerror(-err));
 		if (!vcon->dev)
 			*vcon =
 			    (struct console_sink){.input = virtio_console_sink_input, .dev = vd};
 		return 0;
 	}
-	return fail(-EINVAL, msg, msglen, "device %s: unknown kind", d->id);
+	return errmsg(-EINVAL, msg, msglen, "device %s: unknown kind", d->id);
 }
 
 /* Creates the machine the config describes and loads its boot sources; 0 or -errno + msg. */
@@ -273,13 +261,13 @@ static int machine_build(struct vireo_vm *h, struct vm **out, char *msg, size_t 
 	*out = NULL;
 	err = vm_create(&vm, &mc);
 	if (err)
-		return fail(err, msg, msglen, "cannot create the VM: %s", strerror(-err));
+		return errmsg(err, msg, msglen, "cannot create the VM: %s", strerror(-err));
 	for (unsigned i = 0; i < c->ndevices && !err; i++)
 		err = device_add(h, vm, i, &nnet, &vcon, msg, msglen);
 	if (!err && c->console == VIREO_CONSOLE_UART) {
 		h->sink = (struct console_sink){.input = uart_sink_input, .dev = vm->console};
 		if (!vm->console)
-			err = fail(-ENODEV, msg, msglen, "the board has no console UART");
+			err = errmsg(-ENODEV, msg, msglen, "the board has no console UART");
 	} else if (!err) {
 		h->sink = vcon;
 	}
@@ -326,18 +314,18 @@ static int keep_config(struct vireo_vm *h, const struct vireo_config *cfg, char 
 		} else if (d->kind == VIREO_DEV_BLK) {
 			h->fds[i] = fcntl(d->blk.fd, F_DUPFD_CLOEXEC, 0);
 			if (h->fds[i] < 0)
-				return fail(-errno, msg, msglen, "%s: bad fd %d: %s", d->id,
-					    d->blk.fd, strerror(errno));
+				return errmsg(-errno, msg, msglen, "%s: bad fd %d: %s", d->id,
+					      d->blk.fd, strerror(errno));
 		} else if (d->kind == VIREO_DEV_NET && d->net.backend == VIREO_NET_TAP &&
 			   !d->net.ifname[0]) {
 			h->fds[i] = fcntl(d->net.tap_fd, F_DUPFD_CLOEXEC, 0);
 			if (h->fds[i] < 0)
-				return fail(-errno, msg, msglen, "%s: bad fd %d: %s", d->id,
-					    d->net.tap_fd, strerror(errno));
+				return errmsg(-errno, msg, msglen, "%s: bad fd %d: %s", d->id,
+					      d->net.tap_fd, strerror(errno));
 			d->net.tap_fd = h->fds[i];
 		}
 	}
-	return err ? fail(err, msg, msglen, "out of memory") : 0;
+	return err ? errmsg(err, msg, msglen, "out of memory") : 0;
 }
 
 /* Frees what keep_config kept. */
@@ -365,7 +353,7 @@ int vireo_vm_build(struct vireo_vm **out, const struct vireo_config *cfg, vireo_
 		return err;
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return fail(-ENOMEM, msg, msglen, "out of memory");
+		return errmsg(-ENOMEM, msg, msglen, "out of memory");
 	for (unsigned i = 0; i < VIREO_MAX_DEVICES; i++)
 		h->fds[i] = -1;
 	h->log = log;

@@ -107,32 +107,6 @@ static struct virtio_blk *to_blk(struct virtio_dev *vd)
 	return (struct virtio_blk *)vd;
 }
 
-/*
- * Copies the part [off, off+len) of iov[0..n) into out; returns the count of out entries.
- * The caller checked that the range lies within the buffers.
- */
-static unsigned iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len,
-			  struct iovec *out)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n && len; i++) {
-		uint64_t seg = iov[i].iov_len, take;
-
-		if (off >= seg) {
-			off -= seg;
-			continue;
-		}
-		take = seg - off < len ? seg - off : len;
-		out[k].iov_base = (uint8_t *)iov[i].iov_base + off;
-		out[k].iov_len = take;
-		k++;
-		len -= take;
-		off = 0;
-	}
-	return k;
-}
-
 /* True when the request being done was voided by a reset or a queue re-enable. */
 static bool blk_cancelled(struct virtio_blk *b)
 {
@@ -165,9 +139,9 @@ static uint8_t blk_rw_req(struct virtio_blk *b, const struct virtio_blk_outhdr *
 		if (done && blk_cancelled(b))
 			return VIRTIO_BLK_S_IOERR; /* never published: the push is dropped */
 		if (write)
-			n = iov_slice(req->iov, req->nout, sizeof(*h) + done, piece, b->iov);
+			n = block_iov_slice(req->iov, req->nout, sizeof(*h) + done, piece, b->iov);
 		else
-			n = iov_slice(req->iov + req->nout, req->nin, done, piece, b->iov);
+			n = block_iov_slice(req->iov + req->nout, req->nin, done, piece, b->iov);
 		err = write ? block_writev(b->bk, b->iov, n, (h->sector << SECTOR_SHIFT) + done)
 			    : block_readv(b->bk, b->iov, n, (h->sector << SECTOR_SHIFT) + done);
 		if (err)
