@@ -131,16 +131,21 @@ e2e_in() {
 	return 1
 }
 
+# Where a guest script's report "vireo-e2e: KEY VALUE" may stand in a console log line (after
+# e2e_stamp's time stamp, a sed pattern): at the start, or after the prefix systemd gives the
+# console output of the Debian image's vireo-run.service ("[time] vireo-run[pid]: "), which
+# may itself follow a shell prompt that shared the line. A shell's echo of a typed command
+# that prints a report does not match.
+E2E_REPORT='\(.*\] vireo-run\[[0-9]*\]: \)\{0,1\}vireo-e2e: '
+
 # Prints the value after "vireo-e2e: KEY " in console log LOG (the guest scripts' reports).
-# The report may follow a prefix on its line: systemd's "[time] unit[pid]: " when a service
-# prints it on the console, or a shell prompt that shared the line.
 e2e_value() {
-	sed -n "s/^.*vireo-e2e: $2 //p" "$1" | head -n 1
+	sed -n "s/^[0-9]* $E2E_REPORT$2 //p" "$1" | head -n 1
 }
 
 # Prints the host's time stamp (e2e_stamp) of the first report "vireo-e2e: KEY " in LOG.
 e2e_stamp_of() {
-	sed -n "s/^\([0-9]*\) .*vireo-e2e: $2 .*/\1/p" "$1" | head -n 1
+	sed -n "s/^\([0-9]*\) $E2E_REPORT$2 .*/\1/p" "$1" | head -n 1
 }
 
 # True if console log LOG has a line containing TEXT.
@@ -212,7 +217,7 @@ e2e_check_census() {
 	local log=$1 what=$2 census ok total
 	census=$(e2e_value "$log" census)
 	ok=${census%/*} total=${census#*/}
-	sed -n 's/^.*vireo-e2e: census-fail /    failed: /p' "$log"
+	sed -n "s/^[0-9]* ${E2E_REPORT}census-fail /    failed: /p" "$log"
 	e2e_check "$what: census of common programs: $census ran cleanly" \
 		eval '[[ $ok =~ ^[0-9]+$ ]] && [ "$ok" = "$total" ] && [ "$total" -ge 50 ]'
 }
