@@ -442,6 +442,10 @@ static void *supervisor_main(void *arg)
 				continue;
 			}
 			h->end = VIREO_END_ERROR;
+		} else if (h->stop_req) {
+			/* vireo_vm_stop ends the VM as a power off even when the guest raced it
+			 * with its own reset or failure. */
+			h->end = VIREO_END_POWEROFF;
 		} else {
 			h->end = end_of(st);
 			h->code = h->vm->exit_code;
