@@ -150,13 +150,15 @@ static void test_input(void **state)
 }
 
 /*
- * Child body: guest output to a blocking pipe nobody reads. The request waits, but a reset
- * (Status 0) and the VM's teardown still end promptly; after the host reads, output flows.
+ * Child body: guest output to a blocking pipe nobody reads. The request waits (a state save
+ * meanwhile is refused), but a reset (Status 0) and the VM's teardown still end promptly;
+ * after the host reads, output flows.
  */
 static int stuck_output_child(void)
 {
 	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
 	struct vdrv d = {.base = VIRTIO_MMIO_BASE};
+	static struct virtio_console_state cs;
 	char sink[65536], got[8] = {0};
 	int out[2], bad = 0;
 	ssize_t n;
@@ -173,7 +175,12 @@ static int stuck_output_child(void)
 	vd_desc(&d, VD_DESC + 0x100 * TXQ, 0, vd_gpa(&d, VD_DATA), 4, 0, 0);
 	vd_kick_q(&d, TXQ, 0, 1);
 	vd_sleep_ms(100);
+	/* A request in flight (not paused): the state cannot be saved. */
+	if (virtio_console_save(virtio_mmio_dev(d.vm, 0), &cs) != -EBUSY)
+		bad = 6;
 	vd_wr(&d, VIRTIO_MMIO_STATUS, 0); /* hung here while write(2) blocked */
+	if (virtio_console_save(virtio_mmio_dev(d.vm, 0), &cs) != 0)
+		bad = 7;
 	/* A fresh driver, a host that reads now: the new output arrives. */
 	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
