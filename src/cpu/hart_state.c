@@ -12,6 +12,7 @@
 #include "cpu/csr.h"
 #include "cpu/decode.h"
 #include "cpu/hart.h"
+#include "fw/sbi.h"
 
 _Static_assert(sizeof(struct hart_state) ==
 		   8 * (32 + 32 + 1 + 2 + 7 + 5 + 2 + 6 + 2 + PMP_COUNT + 3) + 4 * 4 + PMP_COUNT +
@@ -136,7 +137,8 @@ static bool hart_state_rest_ok(const struct vm *vm, const struct hart_state *s)
 	/* A reservation is an aligned word or doubleword in RAM, or none. */
 	if (s->resv_addr != ~0ull && ((s->resv_addr & 3) || !vm_ram_ptr(vm, s->resv_addr, 4)))
 		return false;
-	if (s->wfi > 1 || s->halted > 1 || s->suspended > 1 || s->sbi_resume > 1)
+	if (s->wfi > 1 || s->halted > 1 || s->suspended > 1 || s->sbi_resume > 1 ||
+	    !sbi_hart_state_ok(vm, s))
 		return false;
 	return !s->reserved[0] && !s->reserved[1];
 }

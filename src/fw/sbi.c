@@ -562,3 +562,21 @@ void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr)
 		enter_s(h, &(struct s_entry){.pc = entry, .a0 = h->id, .a1 = fdt_addr});
 	}
 }
+
+bool sbi_hart_state_ok(const struct vm *vm, const struct hart_state *s)
+{
+	/* Only this firmware stops or suspends a hart; under a guest firmware none is. */
+	if (!vm->sbi_builtin)
+		return !s->halted && !s->suspended && !s->sbi_resume;
+	/* One HSM state at a time (SBI spec 9, table 24): hart_stop ends a suspend. */
+	if (s->halted && s->suspended)
+		return false;
+	if (!s->sbi_resume)
+		return true;
+	/*
+	 * A non-retentive suspend (SBI spec 9.4) taken from S-mode, with SIE cleared until
+	 * sbi_wake, resumes at an address hsm_suspend accepted.
+	 */
+	return s->suspended && s->priv == PRIV_S && !(s->mstatus & MSTATUS_SIE) &&
+	       exec_addr_ok(vm, s->pc);
+}

@@ -7,9 +7,11 @@
 #ifndef VIREO_FW_SBI_H
 #define VIREO_FW_SBI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hart;
+struct hart_state;
 struct vm;
 
 /* Standard error codes returned in a0 (SBI spec v2.0 section 3.2, table 1). */
@@ -121,5 +123,14 @@ void sbi_boot(struct vm *vm, uint64_t entry, uint64_t fdt_addr);
  * non-retentive enters S-mode at its resume address in a fresh entry state, as on boot.
  */
 void sbi_wake(struct hart *h);
+
+/**
+ * Checks the built-in SBI's per-hart state inside a hart state (hart_load calls it): the HSM
+ * state is halted (STOPPED) or suspended (SUSPENDED, non-retentive when sbi_resume, resuming
+ * at pc with a0/a1) or neither (STARTED), never both, and only under the built-in SBI. The
+ * SBI keeps no other state: its per-VM flag (vm->sbi_builtin) comes from the boot config and
+ * its reset is sbi_boot. True when legal for a hart of vm.
+ */
+bool sbi_hart_state_ok(const struct vm *vm, const struct hart_state *s);
 
 #endif

@@ -448,3 +448,52 @@ out:
 	free(b);
 	return err;
 }
+
+_Static_assert(sizeof(struct virtio_blk_state) == 32, "no padding");
+
+/* The serial as the device holds it: a zeroed id with the name copied in (blk_fill_config). */
+static bool blk_id_ok(const uint8_t *id)
+{
+	size_t n = strnlen((const char *)id, VIRTIO_BLK_ID_BYTES);
+
+	for (size_t i = n; i < VIRTIO_BLK_ID_BYTES; i++) {
+		if (id[i])
+			return false;
+	}
+	return true;
+}
+
+int virtio_blk_save(struct virtio_dev *vd, struct virtio_blk_state *s)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	if (vd->ops->device_id != VIRTIO_ID_BLOCK)
+		return -EINVAL;
+	/* Quiesced, the I/O thread is parked outside blk_work and io_lock is free. */
+	if (pthread_mutex_trylock(&b->io_lock))
+		return -EBUSY;
+	memset(s, 0, sizeof(*s));
+	s->capacity = b->capacity;
+	memcpy(s->id, b->id, sizeof(s->id));
+	s->read_only = b->read_only;
+	pthread_mutex_unlock(&b->io_lock);
+	return 0;
+}
+
+int virtio_blk_load(struct virtio_dev *vd, const struct virtio_blk_state *s)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	if (vd->ops->device_id != VIRTIO_ID_BLOCK)
+		return -EINVAL;
+	if (s->reserved[0] || s->reserved[1] || s->reserved[2] || !blk_id_ok(s->id))
+		return -EINVAL;
+	/*
+	 * Nothing here changes at run time: the state must describe this very disk, since the
+	 * guest has read its size and flags (5.2.4) and a different one under it corrupts data.
+	 */
+	if (s->capacity != b->capacity || s->read_only != (uint8_t)b->read_only ||
+	    memcmp(s->id, b->id, sizeof(s->id)))
+		return -EINVAL;
+	return 0;
+}

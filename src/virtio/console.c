@@ -309,3 +309,64 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd, int slot, struct
 		*out = &c->vd;
 	return 0;
 }
+
+_Static_assert(sizeof(struct virtio_console_state) == 8 + CONS_BUF, "no padding");
+
+int virtio_console_save(struct virtio_dev *vd, struct virtio_console_state *s)
+{
+	struct virtio_console *c = to_cons(vd);
+
+	if (vd->ops != &cons_ops)
+		return -EINVAL;
+	/* Quiesced, the I/O thread is parked outside cons_work and io_lock is free. */
+	if (pthread_mutex_trylock(&c->io_lock))
+		return -EBUSY;
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&c->buf_lock);
+	for (size_t i = 0; i < c->len; i++)
+		s->input[i] = c->buf[(c->head + i) % CONS_BUF];
+	s->len = (uint32_t)c->len;
+	pthread_mutex_unlock(&c->buf_lock);
+	pthread_mutex_unlock(&c->io_lock);
+	return 0;
+}
+
+int virtio_console_load(struct virtio_dev *vd, const struct virtio_console_state *s)
+{
+	struct virtio_console *c = to_cons(vd);
+
+	if (vd->ops != &cons_ops)
+		return -EINVAL;
+	/* cols/rows exist only with VIRTIO_CONSOLE_F_SIZE (5.3.4), not offered: they read 0. */
+	if (s->cols || s->rows || s->len > CONS_BUF)
+		return -EINVAL;
+	for (size_t i = s->len; i < CONS_BUF; i++) {
+		if (s->input[i])
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&c->io_lock);
+	pthread_mutex_lock(&c->buf_lock);
+	memcpy(c->buf, s->input, CONS_BUF);
+	c->head = 0;
+	c->len = s->len;
+	pthread_mutex_unlock(&c->buf_lock);
+	pthread_mutex_unlock(&c->io_lock);
+	if (c->io)
+		iothread_kick(c->io); /* parked by a pause: runs after the resume */
+	return 0;
+}
+
+int virtio_console_reset(struct virtio_dev *vd)
+{
+	struct virtio_console *c = to_cons(vd);
+
+	if (vd->ops != &cons_ops)
+		return -EINVAL;
+	pthread_mutex_lock(&c->io_lock);
+	pthread_mutex_lock(&c->buf_lock);
+	memset(c->buf, 0, sizeof(c->buf));
+	c->head = c->len = 0;
+	pthread_mutex_unlock(&c->buf_lock);
+	pthread_mutex_unlock(&c->io_lock);
+	return 0;
+}

@@ -423,3 +423,40 @@ out_be:
 	net_backend_destroy(be);
 	return err;
 }
+
+_Static_assert(sizeof(struct virtio_net_state) == VIRTIO_NET_CFG_SIZE, "no padding");
+
+int virtio_net_save(struct virtio_dev *vd, struct virtio_net_state *s)
+{
+	struct virtio_net *n = to_net(vd);
+
+	if (vd->ops != &virtio_net_ops)
+		return -EINVAL;
+	/* Quiesced, the backend thread is parked between rounds and io_lock is free. */
+	if (pthread_mutex_trylock(&n->io_lock))
+		return -EBUSY;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->mac, n->mac, sizeof(s->mac));
+	s->status = VIRTIO_NET_S_LINK_UP;
+	pthread_mutex_unlock(&n->io_lock);
+	return 0;
+}
+
+int virtio_net_load(struct virtio_dev *vd, const struct virtio_net_state *s)
+{
+	static const uint8_t zero[6];
+	struct virtio_net *n = to_net(vd);
+
+	if (vd->ops != &virtio_net_ops)
+		return -EINVAL;
+	/* A station address: individual (I/G bit 0 of the first octet clear), not all zero. */
+	if ((s->mac[0] & 1) || !memcmp(s->mac, zero, sizeof(zero)))
+		return -EINVAL;
+	/* No VIRTIO_NET_F_GUEST_ANNOUNCE: LINK_UP is the only status bit the device sets. */
+	if (s->status != VIRTIO_NET_S_LINK_UP)
+		return -EINVAL;
+	pthread_mutex_lock(&n->io_lock);
+	memcpy(n->mac, s->mac, sizeof(n->mac));
+	pthread_mutex_unlock(&n->io_lock);
+	return 0;
+}

@@ -385,6 +385,66 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd, int slot, struct
  */
 size_t virtio_console_input(struct virtio_dev *vd, const uint8_t *buf, size_t len);
 
+/*
+ * virtio-blk state beyond the transport (snapshots): the configuration the guest has read, as
+ * guest values; it comes from the backend and the device's identity, so a load checks that it
+ * matches the device (the same disk size, read-only flag and serial). No padding.
+ */
+struct virtio_blk_state {
+	uint64_t capacity;   /* sectors (config space, 5.2.4) */
+	uint8_t id[20];	     /* GET_ID serial, NUL-padded (5.2.6) */
+	uint8_t read_only;   /* VIRTIO_BLK_F_RO offered: 0 or 1 */
+	uint8_t reserved[3]; /* 0 */
+};
+
+/**
+ * Copies a virtio-blk's device state into s: 0, -EINVAL (vd is not a virtio-blk) or -EBUSY
+ * (a request is in flight: pause the VM first, its quiesce completes them).
+ */
+int virtio_blk_save(struct virtio_dev *vd, struct virtio_blk_state *s);
+
+/** Checks s against the virtio-blk vd (s may be hostile): 0, or -EINVAL; vd is unchanged. */
+int virtio_blk_load(struct virtio_dev *vd, const struct virtio_blk_state *s);
+
+/*
+ * virtio-console state beyond the transport (snapshots): the config space (cols, rows: 0, no
+ * VIRTIO_CONSOLE_F_SIZE) and the host input the device took but the guest has not read yet,
+ * oldest first, like a UART's receive FIFO. No padding.
+ */
+struct virtio_console_state {
+	uint16_t cols, rows; /* 0 */
+	uint32_t len;	     /* bytes in input[]: at most 4096; the rest is 0 */
+	uint8_t input[4096];
+};
+
+/** Copies a virtio-console's state into s: 0, -EINVAL (not a console) or -EBUSY (in a request). */
+int virtio_console_save(struct virtio_dev *vd, struct virtio_console_state *s);
+
+/**
+ * Loads s into the virtio-console vd after checking it (s may be hostile): 0, or -EINVAL
+ * leaving vd unchanged. The input is handed to the guest when its thread runs (after a resume).
+ */
+int virtio_console_load(struct virtio_dev *vd, const struct virtio_console_state *s);
+
+/** Drops the console's pending input (its power-on state); 0, or -EINVAL if not a console. */
+int virtio_console_reset(struct virtio_dev *vd);
+
+/*
+ * virtio-net state beyond the transport (snapshots): the config space (5.1.4). Frames the
+ * host sent while the guest had no receive buffers are not state: they are dropped, as a
+ * wire may drop them. No padding.
+ */
+struct virtio_net_state {
+	uint8_t mac[6];	 /* unicast, not 0 */
+	uint16_t status; /* VIRTIO_NET_S_LINK_UP (1): the link is always up */
+};
+
+/** Copies a virtio-net's state into s: 0, -EINVAL (not a virtio-net) or -EBUSY (in a request). */
+int virtio_net_save(struct virtio_dev *vd, struct virtio_net_state *s);
+
+/** Loads s into the virtio-net vd after checking it (s may be hostile): 0, or -EINVAL. */
+int virtio_net_load(struct virtio_dev *vd, const struct virtio_net_state *s);
+
 struct net_backend;
 
 /**

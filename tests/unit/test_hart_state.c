@@ -87,7 +87,9 @@ static void scribble(struct hart *h)
 	h->frm = 3;
 	h->fflags = 0x11;
 	h->wfi = true;
-	h->sbi_resume = true;
+	/* HSM flags are the built-in SBI's (test_sbi.c checks their combinations). */
+	h->vm->sbi_builtin = true;
+	atomic_store(&h->halted, true);
 }
 
 static void test_roundtrip(void **state)

@@ -761,6 +761,81 @@ static void test_dbcn(void **state)
 	assert_int_equal(legacy(h, SBI_EXT_0_1_CONSOLE_GETCHAR, 0), -1);
 }
 
+/* A hart state with one field changed must be refused, the hart left as it was. */
+static void expect_bad_hsm(struct hart *h, const struct hart_state *good, struct hart_state *bad)
+{
+	struct hart_state now;
+
+	assert_int_equal(hart_load(h, bad), -EINVAL);
+	hart_save(h, &now);
+	assert_memory_equal(&now, good, sizeof(now));
+	*bad = *good;
+}
+
+/*
+ * The SBI's per-hart state (HSM: stopped, suspended, non-retentive resume address and opaque)
+ * lives in the hart state: it round-trips into a fresh VM, and impossible combinations are
+ * refused by hart_load.
+ */
+static void test_hsm_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm *vm = fx->vm, *vm2, *vm3;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = NHARTS};
+	struct hart_state s1, s2, bad;
+	struct hart *h1 = vm->harts[1];
+
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	sbi_boot(vm2, ENTRY, FDT);
+	/* STOPPED (a secondary hart after boot). */
+	hart_save(h1, &s1);
+	assert_int_equal(s1.halted, 1);
+	assert_int_equal(hart_load(vm2->harts[1], &s1), 0);
+	hart_save(vm2->harts[1], &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* Without the built-in SBI no hart is stopped by it. */
+	assert_int_equal(vm_create(&vm3, &cfg), 0);
+	assert_int_equal(hart_load(vm3->harts[1], &s1), -EINVAL);
+	vm_destroy(vm3);
+	/* SUSPENDED, non-retentive: resume address in pc, opaque in a1. */
+	start_all(vm);
+	call(h1, SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, SBI_HSM_SUSPEND_NON_RET_DEFAULT, ENTRY + 0x100,
+	     0x77, 0, 0);
+	hart_save(h1, &s1);
+	assert_int_equal(s1.suspended, 1);
+	assert_int_equal(s1.sbi_resume, 1);
+	assert_int_equal(s1.pc, ENTRY + 0x100);
+	assert_int_equal(s1.x[11], 0x77);
+	assert_int_equal(hart_load(vm2->harts[1], &s1), 0);
+	hart_save(vm2->harts[1], &s2);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	bad = s1;
+	bad.halted = 1; /* stopped and suspended at once */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	bad.suspended = 0; /* a resume address without a suspend */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	bad.pc = ENTRY + 0x101; /* not 2-byte aligned */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	bad.pc = 0x1000; /* not in RAM */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	bad.mstatus |= MSTATUS_SIE; /* taken with interrupts off until the wake-up */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	bad.priv = PRIV_M; /* HSM suspend is an S-mode call */
+	expect_bad_hsm(vm2->harts[1], &s1, &bad);
+	/* Retentive suspend: no resume address to check; STARTED again after a load of that. */
+	bad.sbi_resume = 0;
+	assert_int_equal(hart_load(vm2->harts[1], &bad), 0);
+	bad.suspended = 0;
+	assert_int_equal(hart_load(vm2->harts[1], &bad), 0);
+	/* sbi_boot is the SBI's reset: back to STOPPED. */
+	sbi_boot(vm2, ENTRY, FDT);
+	hart_save(vm2->harts[1], &s2);
+	assert_int_equal(s2.halted, 1);
+	assert_int_equal(s2.suspended, 0);
+	assert_int_equal(s2.sbi_resume, 0);
+	vm_destroy(vm2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +849,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rfence_mutual, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hsm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hsm_suspend, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hsm_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_srst, setup, teardown),
 	    cmocka_unit_test(test_srst_kinds),
 	    cmocka_unit_test_setup_teardown(test_dbcn, setup, teardown),

@@ -512,6 +512,78 @@ static void test_sync_paused(void **state)
 	assert_memory_equal(vd_ram(d, BUF + 512, 4), "disk", 4);
 }
 
+/* A VM with a virtio-blk on a fresh sparse image of 'sectors', named "disk0" (the serial). */
+static struct vm *state_vm(uint64_t sectors, bool ro, char *path)
+{
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	struct virtio_blk_opts o = {.fd = -1, .read_only = ro, .slot = 0, .name = "disk0"};
+	char msg[256];
+	struct vm *vm;
+	int fd;
+
+	strcpy(path, "/tmp/vireo-blks-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)sectors * 512), 0);
+	o.fd = fd;
+	assert_int_equal(vm_create(&vm, &cfg), 0);
+	assert_int_equal(virtio_blk_create(vm, &o, msg, sizeof(msg)), 0);
+	close(fd); /* the device has its own dup */
+	return vm;
+}
+
+/* Device state: save, load into a fresh device, save again; a state of another disk is refused. */
+static void test_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct virtio_dev *vd = virtio_mmio_dev(fx->vm, 0);
+	struct virtio_blk_state s1, s2, bad;
+	char pa[32], pb[32], pc[32], pd[32];
+	struct vm *a = state_vm(4096, false, pa), *b = state_vm(4096, false, pb);
+	struct vm *c = state_vm(8192, false, pc), *d = state_vm(4096, true, pd);
+
+	assert_int_equal(virtio_blk_save(vd, &s1), 0);
+	assert_int_equal(s1.capacity, IMG_SECTORS);
+	assert_int_equal(s1.read_only, 0);
+	assert_memory_equal(s1.id, strrchr(fx->path, '/') + 1, strlen(strrchr(fx->path, '/') + 1));
+	/* Paused (quiesced), the device saves too: no request is in flight then. */
+	virtio_mmio_quiesce(fx->vm, true);
+	assert_int_equal(virtio_blk_save(vd, &s2), 0);
+	virtio_mmio_quiesce(fx->vm, false);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	assert_int_equal(virtio_blk_save(virtio_mmio_dev(a, 0), &s1), 0);
+	assert_string_equal((const char *)s1.id, "disk0");
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(b, 0), &s1), 0);
+	assert_int_equal(virtio_blk_save(virtio_mmio_dev(b, 0), &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* Another size, another read-only flag, another serial: not this disk. */
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(c, 0), &s1), -EINVAL);
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(d, 0), &s1), -EINVAL);
+	assert_int_equal(virtio_blk_load(vd, &s1), -EINVAL);
+	bad = s1;
+	bad.reserved[2] = 1;
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(b, 0), &bad), -EINVAL);
+	bad = s1;
+	bad.id[19] = 'x'; /* bytes after the name's end must be 0 */
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(b, 0), &bad), -EINVAL);
+	bad = s1;
+	bad.read_only = 2;
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(b, 0), &bad), -EINVAL);
+	bad = s1;
+	bad.capacity = ~0ull;
+	assert_int_equal(virtio_blk_load(virtio_mmio_dev(b, 0), &bad), -EINVAL);
+	assert_int_equal(virtio_blk_save(virtio_mmio_dev(b, 0), &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	vm_destroy(a);
+	vm_destroy(b);
+	vm_destroy(c);
+	vm_destroy(d);
+	unlink(pa);
+	unlink(pb);
+	unlink(pc);
+	unlink(pd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +599,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync_paused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

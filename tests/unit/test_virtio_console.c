@@ -150,13 +150,15 @@ static void test_input(void **state)
 }
 
 /*
- * Child body: guest output to a blocking pipe nobody reads. The request waits, but a reset
- * (Status 0) and the VM's teardown still end promptly; after the host reads, output flows.
+ * Child body: guest output to a blocking pipe nobody reads. The request waits (a state save
+ * meanwhile is refused), but a reset (Status 0) and the VM's teardown still end promptly;
+ * after the host reads, output flows.
  */
 static int stuck_output_child(void)
 {
 	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
 	struct vdrv d = {.base = VIRTIO_MMIO_BASE};
+	static struct virtio_console_state cs;
 	char sink[65536], got[8] = {0};
 	int out[2], bad = 0;
 	ssize_t n;
@@ -173,7 +175,12 @@ static int stuck_output_child(void)
 	vd_desc(&d, VD_DESC + 0x100 * TXQ, 0, vd_gpa(&d, VD_DATA), 4, 0, 0);
 	vd_kick_q(&d, TXQ, 0, 1);
 	vd_sleep_ms(100);
+	/* A request in flight (not paused): the state cannot be saved. */
+	if (virtio_console_save(virtio_mmio_dev(d.vm, 0), &cs) != -EBUSY)
+		bad = 6;
 	vd_wr(&d, VIRTIO_MMIO_STATUS, 0); /* hung here while write(2) blocked */
+	if (virtio_console_save(virtio_mmio_dev(d.vm, 0), &cs) != 0)
+		bad = 7;
 	/* A fresh driver, a host that reads now: the new output arrives. */
 	vd_init(&d, VD_F(VIRTIO_F_VERSION_1), 2);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -218,12 +225,64 @@ static void test_stuck_output(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Device state: pending input is saved, loaded into a fresh console and handed to the guest. */
+static void test_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct vm_config cfg = {.ram_size = 16ull << 20, .nharts = 1};
+	static struct virtio_console_state s1, s2, bad;
+	struct virtio_dev *vd2;
+	struct vm *vm2;
+	char got[65];
+
+	/* No driver yet: the input waits in the device. */
+	assert_int_equal(virtio_console_input(fx->dev, (const uint8_t *)"hello", 5), 5);
+	virtio_mmio_quiesce(fx->vm, true);
+	assert_int_equal(virtio_console_save(fx->dev, &s1), 0);
+	virtio_mmio_quiesce(fx->vm, false);
+	assert_int_equal(s1.len, 5);
+	assert_memory_equal(s1.input, "hello", 5);
+	assert_int_equal(vm_create(&vm2, &cfg), 0);
+	assert_int_equal(virtio_console_create(vm2, -1, fx->out[1], 0, &vd2), 0);
+	assert_int_equal(virtio_rng_create(vm2, 1), 0);
+	assert_int_equal(virtio_console_load(vd2, &s1), 0);
+	assert_int_equal(virtio_console_save(vd2, &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	/* Not a console; cols/rows without F_SIZE; too long; bytes past len. */
+	assert_int_equal(virtio_console_load(virtio_mmio_dev(vm2, 1), &s1), -EINVAL);
+	assert_int_equal(virtio_console_reset(virtio_mmio_dev(vm2, 1)), -EINVAL);
+	bad = s1;
+	bad.cols = 80;
+	assert_int_equal(virtio_console_load(vd2, &bad), -EINVAL);
+	bad = s1;
+	bad.rows = 25;
+	assert_int_equal(virtio_console_load(vd2, &bad), -EINVAL);
+	bad = s1;
+	bad.len = sizeof(bad.input) + 1;
+	assert_int_equal(virtio_console_load(vd2, &bad), -EINVAL);
+	bad = s1;
+	bad.input[5] = 'x';
+	assert_int_equal(virtio_console_load(vd2, &bad), -EINVAL);
+	assert_int_equal(virtio_console_save(vd2, &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	vm_destroy(vm2);
+	/* Reset drops the input; a load brings it back and the guest reads it. */
+	assert_int_equal(virtio_console_reset(fx->dev), 0);
+	assert_int_equal(virtio_console_save(fx->dev, &s2), 0);
+	assert_int_equal(s2.len, 0);
+	assert_int_equal(virtio_console_load(fx->dev, &s1), 0);
+	vd_init(&fx->d, VD_F(VIRTIO_F_VERSION_1), 2);
+	assert_int_equal(post_rx(fx, 0, got), 5);
+	assert_string_equal(got, "hello");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	    cmocka_unit_test(test_stuck_output),
 	};
 

@@ -1171,10 +1171,51 @@ static void test_tap_no_permission(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Device state: the MAC and link status round-trip; a bad MAC or status is refused. */
+static void test_state(void **state)
+{
+	struct tnet *t = tnet_new(), *u = tnet_new();
+	struct virtio_dev *vt =
+	    virtio_mmio_dev(t->vm, (unsigned)((t->base - VIRTIO_MMIO_BASE) >> 12));
+	struct virtio_dev *vu =
+	    virtio_mmio_dev(u->vm, (unsigned)((u->base - VIRTIO_MMIO_BASE) >> 12));
+	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x50};
+	struct virtio_net_state s1, s2, bad;
+	uint64_t v;
+
+	(void)state;
+	virtio_mmio_quiesce(t->vm, true);
+	assert_int_equal(virtio_net_save(vt, &s1), 0);
+	virtio_mmio_quiesce(t->vm, false);
+	assert_memory_equal(s1.mac, mac, 6);
+	assert_int_equal(s1.status, 1);
+	s1.mac[5] = 0x77; /* e.g. a clone's new identity */
+	assert_int_equal(virtio_net_load(vu, &s1), 0);
+	assert_int_equal(virtio_net_save(vu, &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	assert_int_equal(bus_read(&u->vm->bus, u->base + VIRTIO_MMIO_CONFIG + 5, 1, &v), 0);
+	assert_int_equal(v, 0x77);
+	bad = s1;
+	bad.mac[0] |= 1; /* multicast */
+	assert_int_equal(virtio_net_load(vu, &bad), -EINVAL);
+	memset(bad.mac, 0, sizeof(bad.mac));
+	assert_int_equal(virtio_net_load(vu, &bad), -EINVAL);
+	bad = s1;
+	bad.status = 0;
+	assert_int_equal(virtio_net_load(vu, &bad), -EINVAL);
+	bad.status = 3;
+	assert_int_equal(virtio_net_load(vu, &bad), -EINVAL);
+	assert_int_equal(virtio_net_save(vu, &s2), 0);
+	assert_memory_equal(&s1, &s2, sizeof(s1));
+	tnet_free(t);
+	tnet_free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_space),
+	    cmocka_unit_test(test_state),
 	    cmocka_unit_test(test_rx_good_frame),
 	    cmocka_unit_test(test_rx_split_buffer),
 	    cmocka_unit_test(test_rx_short_buffer),
