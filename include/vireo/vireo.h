@@ -184,6 +184,20 @@ void vireo_vm_stop(struct vireo_vm *vm);
 /** The current lifecycle state. */
 enum vireo_vm_state vireo_vm_state(struct vireo_vm *vm);
 
+/**
+ * Turns dirty-page logging of guest RAM on or off (off after build and after a reset, which
+ * gives the guest new RAM). 0, or -EINVAL when the VM has no machine (stopped by an error).
+ */
+int vireo_vm_dirty_log(struct vireo_vm *vm, bool on);
+
+/**
+ * Copies the dirty-page bitmap into bitmap and clears it: bit n % 64 of word n / 64 is set when
+ * RAM page n (4 KiB from the start of RAM) was written since the last call while logging.
+ * Exact for a paused VM. 0, -ENOSPC when words < ram_size / 4 KiB / 64 (rounded up), -EINVAL
+ * when the VM has no machine.
+ */
+int vireo_vm_dirty_read_clear(struct vireo_vm *vm, uint64_t *bitmap, size_t words);
+
 /** Stops the VM if needed, joins its threads and frees it; NULL is fine. */
 void vireo_vm_destroy(struct vireo_vm *vm);
 

@@ -127,6 +127,7 @@ static int boot_copy_initrd(struct vm *vm, const struct loader_file *f, const st
 	if (!dst)
 		return errmsg(-ERANGE, err, len, "internal error: initrd outside RAM");
 	memcpy(dst, f->data, f->len);
+	mem_written(vm, l->initrd_start, f->len);
 	return 0;
 }
 
@@ -154,6 +155,7 @@ static int boot_write_fdt(struct vm *vm, const struct boot_params *p, const stru
 		       e == -ENOSPC ? " (is the kernel command line too long?)" : "");
 	} else {
 		memcpy(dst, buf, BOOT_FDT_MAX);
+		mem_written(vm, l->fdt_addr, BOOT_FDT_MAX);
 		e = 0;
 	}
 	free(buf);
@@ -171,6 +173,7 @@ static int boot_start_firmware(struct vm *vm, uint64_t fw_entry, uint64_t kernel
 		return errmsg(-ERANGE, err, len, "internal error: fw_dynamic_info outside RAM");
 	boot_fw_dynamic_info(&info, kernel_entry);
 	memcpy(dst, &info, sizeof(info));
+	mem_written(vm, l->info_addr, sizeof(info));
 	/* OpenSBI fw_base.S: a0 = hart id, a1 = device tree, a2 = fw_dynamic_info. */
 	for (unsigned i = 0; i < vm->nharts; i++) {
 		struct hart *h = vm->harts[i];

@@ -125,6 +125,7 @@ int loader_load_elf_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 		dst = vm_ram_ptr(vm, ph.p_paddr, ph.p_memsz);
 		memcpy(dst, data + ph.p_offset, ph.p_filesz);
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		mem_written(vm, ph.p_paddr, ph.p_memsz);
 	}
 	*entry = eh.e_entry;
 	return 0;
@@ -141,6 +142,7 @@ int loader_load_raw_mem(struct vm *vm, const uint8_t *data, size_t len, uint64_t
 			      ", 0x%" PRIx64 ")",
 			      len, addr, vm->ram_base, vm->ram_base + vm->ram_size);
 	memcpy(dst, data, len);
+	mem_written(vm, addr, len);
 	return 0;
 }
 
@@ -502,6 +504,7 @@ static int load_linux_image(struct vm *vm, const uint8_t *data, size_t len, uint
 		    vm->ram_size >> 20);
 	memcpy(dst, data, len);
 	memset(dst + len, 0, span - len);
+	mem_written(vm, addr, span);
 	k->entry = addr;
 	k->start = addr;
 	k->end = end;

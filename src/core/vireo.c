@@ -15,6 +15,7 @@
 
 #include "core/boot.h"
 #include "core/errmsg.h"
+#include "core/mem.h"
 #include "core/vm.h"
 #include "dev/devices.h"
 #include "host/block.h"
@@ -570,6 +571,31 @@ void vireo_vm_stop(struct vireo_vm *h)
 		vm_stop(h->vm, VM_POWEROFF, 0);
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+int vireo_vm_dirty_log(struct vireo_vm *h, bool on)
+{
+	int err = -EINVAL;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->vm) {
+		mem_dirty_log(h->vm, on);
+		err = 0;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+int vireo_vm_dirty_read_clear(struct vireo_vm *h, uint64_t *bitmap, size_t words)
+{
+	int err = -EINVAL;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->vm)
+		err = words < mem_dirty_words(h->vm) ? -ENOSPC
+						     : mem_dirty_read_clear(h->vm, bitmap, words);
+	pthread_mutex_unlock(&h->lock);
+	return err;
 }
 
 enum vireo_vm_state vireo_vm_state(struct vireo_vm *h)

@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,7 +88,6 @@ static int vm_create_harts(struct vm *vm, unsigned nharts)
 int vm_create(struct vm **out, const struct vm_config *cfg)
 {
 	struct vm *vm;
-	uint64_t pages;
 	int err;
 
 	*out = NULL;
@@ -101,6 +99,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		return -ENOMEM;
 	vm->ram_base = BOARD_RAM_BASE;
 	vm->ram_size = cfg->ram_size;
+	vm->ram_fd = -1;
 	vm->console_fd = cfg->console_fd ? cfg->console_fd : STDOUT_FILENO;
 	vm->log = cfg->log;
 	vm->log_opaque = cfg->log_opaque;
@@ -112,21 +111,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	atomic_init(&vm->mtime_frozen, false);
 	atomic_init(&vm->frozen_mtime, 0);
 	vm->start_ns = monotonic_ns();
-	/* NORESERVE: a big guest only costs the host the pages it touches. */
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		err = -errno;
-		vm->ram = NULL;
+	err = mem_create(vm, cfg->ram_backend, cfg->ram_file_fd);
+	if (err)
 		goto out;
-	}
-	pages = vm->ram_size >> VM_PAGE_SHIFT;
-	vm->code_pages = calloc(pages, sizeof(*vm->code_pages));
-	vm->code_gen = calloc(pages, sizeof(*vm->code_gen));
-	if (!vm->code_pages || !vm->code_gen) {
-		err = -ENOMEM;
-		goto out;
-	}
 	/* Guest console output must never block a vCPU on a slow or stuck reader. */
 	err = conout_create(&vm->conout, vm->console_fd);
 	if (err)
@@ -159,10 +146,7 @@ void vm_destroy(struct vm *vm)
 			free(vm->harts[i]);
 		}
 	}
-	free((void *)vm->code_pages);
-	free((void *)vm->code_gen);
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
+	mem_destroy(vm);
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_cond_destroy(&vm->pause_cond);
 	free(vm);

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "core/bus.h"
+#include "core/mem.h"
 #include "vireo/vireo.h"
 
 struct conout;
@@ -39,6 +40,8 @@ struct vm_config {
 	int console_fd;	  /* where the UART's output goes; 0 means stdout */
 	vireo_log_fn log; /* messages for the user; NULL drops them */
 	void *log_opaque;
+	enum mem_backend ram_backend; /* MEM_ANON unless set */
+	int ram_file_fd;	      /* MEM_FILE_COW: the file to map (not taken over) */
 };
 
 /* Limits of vm_config.ram_size: RAM must fit below the top of a 39-bit physical space. */
@@ -69,6 +72,10 @@ struct vm {
 	 */
 	_Atomic uint8_t *code_pages;
 	_Atomic uint32_t *code_gen;
+	/* Dirty log (mem.c): while dirty_log is set, mem_written() sets bit ppn of dirty. */
+	_Atomic bool dirty_log;
+	_Atomic uint64_t *dirty;
+	int ram_fd; /* MEM_MEMFD: the memfd, else -1 */
 
 	/* Built-in SBI (no --bios): ECALLs from S-mode are served by src/fw/sbi.c. */
 	bool sbi_builtin;

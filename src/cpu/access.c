@@ -43,7 +43,8 @@ static struct tlb_entry *tlb_fill(struct hart *h, uint64_t va, uint8_t *host, ui
 
 /*
  * Translates va and, when it lands in RAM and PMP allows the whole page, fills the TLB.
- * A page holding decoded code gets no write entry, so writes to it come back here.
+ * A page whose writes need bookkeeping (decoded code, not yet dirty while logging:
+ * mem_write_fast_ok) gets no write entry, so writes to it come back here.
  */
 static int translate(struct hart *h, uint64_t va, enum access acc, uint64_t *pa,
 		     struct trap_info *ti)
@@ -60,7 +61,7 @@ static int translate(struct hart *h, uint64_t va, enum access acc, uint64_t *pa,
 	if (!host || !mmu_pmp_check(h, pbase, VM_PAGE_SIZE, acc, access_priv(h, acc)))
 		return 0;
 	ppn = (pbase - vm->ram_base) >> VM_PAGE_SHIFT;
-	if (acc == ACC_WRITE && atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
+	if (acc == ACC_WRITE && !mem_write_fast_ok(vm, ppn))
 		return 0;
 	e = tlb_fill(h, va, host, ppn, acc);
 	if (acc == ACC_WRITE)
@@ -73,17 +74,6 @@ static int fault(struct trap_info *ti, uint64_t cause, uint64_t va)
 	ti->cause = cause;
 	ti->tval = va;
 	return -1;
-}
-
-/* A write reached a page with decoded code: make every decoder's copy stale (DESIGN.md). */
-static int code_written(struct vm *vm, uint64_t pa)
-{
-	uint64_t ppn = (pa - vm->ram_base) >> VM_PAGE_SHIFT;
-	if (!atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
-		return 0;
-	atomic_fetch_add_explicit(&vm->code_gen[ppn], 1, memory_order_release);
-	atomic_store_explicit(&vm->code_pages[ppn], 0, memory_order_release);
-	return 1;
 }
 
 static int load_split(struct hart *h, uint64_t va, unsigned size, uint64_t *val,
@@ -154,7 +144,7 @@ int access_store(struct hart *h, uint64_t va, unsigned size, uint64_t val, struc
 		if (!mmu_pmp_check(h, pa, size, ACC_WRITE, mmu_data_priv(h)))
 			return fault(ti, EXC_STORE_ACCESS, va);
 		memcpy(p, &val, size);
-		return code_written(h->vm, pa);
+		return mem_written(h->vm, pa, size);
 	}
 	if (bus_write(&h->vm->bus, pa, size, val))
 		return fault(ti, EXC_STORE_ACCESS, va);
@@ -183,8 +173,8 @@ void *access_atomic(struct hart *h, uint64_t va, unsigned size, bool write, stru
 		fault(ti, write ? EXC_STORE_ACCESS : EXC_LOAD_ACCESS, va);
 		return NULL;
 	}
-	if (write)
-		code_written(h->vm, pa);
+	if (write) /* before the caller's write: a paused VM has it logged either way */
+		mem_written(h->vm, pa, size);
 	return p;
 }
 

@@ -666,7 +666,7 @@ static void mark_code_page(struct hart *h, uint64_t ppn)
 void decode_check_fill(struct hart *h, struct tlb_entry *e, uint64_t ppn)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&h->vm->code_pages[ppn], memory_order_relaxed))
+	if (!mem_write_fast_ok(h->vm, ppn))
 		__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
 }
 

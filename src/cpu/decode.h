@@ -217,8 +217,8 @@ void decode_insn(struct insn *in, uint32_t raw);
 void decode_cache_flush(struct hart *h);
 
 /**
- * Makes sure no hart keeps a fast write TLB entry for RAM page ppn once it holds decoded
- * code: called after a write-TLB fill, drops the entry again if the page has become code.
+ * Called after a write-TLB fill: drops the entry again if page ppn meanwhile became code or
+ * (dirty log) clean, so no fast write entry survives a mem_write_fast_ok() change.
  */
 void decode_check_fill(struct hart *h, struct tlb_entry *e, uint64_t ppn);
 

@@ -158,6 +158,7 @@ static enum walk_res walk(struct hart *h, uint64_t vaddr, enum access acc, unsig
 			if (!__atomic_compare_exchange_n(p, &pte, want, false, __ATOMIC_ACQ_REL,
 							 __ATOMIC_ACQUIRE))
 				return WALK_RETRY;
+			mem_written(h->vm, pte_addr, 8);
 		}
 		*paddr = (ppn << 12) | (vaddr & (span - 1));
 		*page_size = span;

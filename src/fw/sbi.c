@@ -186,26 +186,6 @@ static size_t console_in(struct vm *vm, uint8_t *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/*
- * The host wrote guest RAM [paddr, paddr + len) behind the harts' backs: pages holding decoded
- * code get a new generation, as a guest store would give them (DESIGN.md, self-modifying code).
- */
-static void ram_written(struct vm *vm, uint64_t paddr, uint64_t len)
-{
-	uint64_t first, last;
-
-	if (!len)
-		return;
-	first = (paddr - vm->ram_base) >> VM_PAGE_SHIFT;
-	last = (paddr + len - 1 - vm->ram_base) >> VM_PAGE_SHIFT;
-	for (uint64_t ppn = first; ppn <= last; ppn++) {
-		if (!atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
-			continue;
-		atomic_fetch_add_explicit(&vm->code_gen[ppn], 1, memory_order_release);
-		atomic_store_explicit(&vm->code_pages[ppn], 0, memory_order_release);
-	}
-}
-
 /* Where and with what a hart enters S-mode: pc, a0, a1. */
 struct s_entry {
 	uint64_t pc, a0, a1;
@@ -423,7 +403,7 @@ static struct sbiret sbi_dbcn(struct hart *h, uint64_t fid)
 		return err(SBI_ERR_INVALID_PARAM);
 	if (fid == SBI_DBCN_CONSOLE_READ) {
 		n = (int64_t)console_in(vm, buf, len);
-		ram_written(vm, lo, (uint64_t)n);
+		mem_written(vm, lo, (uint64_t)n);
 		return ok((uint64_t)n);
 	}
 	/* Partial, possibly 0, while the host's reader is slow: allowed by SBI spec 12.1. */

@@ -347,12 +347,6 @@ size_t virtq_req_read(const struct virtq_req *req, uint64_t off, void *buf, size
 size_t virtq_req_write(struct virtio_dev *vd, const struct virtq_req *req, uint64_t off,
 		       const void *buf, size_t len);
 
-/**
- * Guest RAM [gpa, gpa+len) was written by a device (DMA): invalidates decoded instructions
- * of those pages (DESIGN.md "Self-modifying code"). Use after writing through req->iov.
- */
-void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len);
-
 /* Device models. Each opens its backend, attaches to the first empty slot and owns its thread. */
 
 /* virtio-blk options (a VIREO_DEV_BLK device). */

@@ -57,23 +57,6 @@ static bool vq_live(const struct virtio_dev *vd, const struct virtq *vq)
 		   VIRTIO_STATUS_DRIVER_OK;
 }
 
-void virtio_dma_written(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	uint64_t first, last;
-
-	if (!len || !vm_ram_ptr(vm, gpa, len))
-		return;
-	first = (gpa - vm->ram_base) >> VM_PAGE_SHIFT;
-	last = (gpa - vm->ram_base + len - 1) >> VM_PAGE_SHIFT;
-	/* Same protocol as a CPU store to a code page (src/cpu/access.c, DESIGN.md). */
-	for (uint64_t ppn = first; ppn <= last; ppn++) {
-		if (!atomic_load_explicit(&vm->code_pages[ppn], memory_order_acquire))
-			continue;
-		atomic_fetch_add_explicit(&vm->code_gen[ppn], 1, memory_order_release);
-		atomic_store_explicit(&vm->code_pages[ppn], 0, memory_order_release);
-	}
-}
-
 /* Context of one chain walk (2.7.5): the table being walked and what was gathered. */
 struct walk {
 	const uint8_t *table;
@@ -218,7 +201,7 @@ static void req_mark_written(struct vm *vm, const struct virtq_req *req, uint64_
 	for (unsigned i = req->nout; i < req->nout + req->nin && written; i++) {
 		uint64_t n = req->iov[i].iov_len < written ? req->iov[i].iov_len : written;
 
-		virtio_dma_written(vm, req->gpa[i], n);
+		mem_written(vm, req->gpa[i], n);
 		written -= n;
 	}
 }
@@ -246,6 +229,7 @@ void virtq_push(struct virtio_dev *vd, unsigned q, const struct virtq_req *req, 
 {
 	struct virtq *vq;
 	struct virtq_used_elem e;
+	uint64_t off;
 
 	if (q >= vd->ops->num_queues)
 		return;
@@ -262,10 +246,13 @@ void virtq_push(struct virtio_dev *vd, unsigned q, const struct virtq_req *req, 
 		goto out;
 	e.id = htole32(req->head);
 	e.len = htole32(written);
-	memcpy(vq->used + USED_RING + 8u * (vq->used_idx & (vq->size - 1)), &e, sizeof(e));
+	off = USED_RING + 8u * (vq->used_idx & (vq->size - 1));
+	memcpy(vq->used + off, &e, sizeof(e));
+	mem_written(vd->vm, vq->used_gpa + off, sizeof(e));
 	vq->used_idx++;
 	/* The element must be visible before the index that publishes it (2.7.8.2). */
 	store16_release(vq->used + USED_IDX, vq->used_idx);
+	mem_written(vd->vm, vq->used_gpa + USED_IDX, 2);
 out:
 	pthread_mutex_unlock(&vd->lock);
 }
@@ -313,8 +300,10 @@ bool virtq_enable_notify(struct virtio_dev *vd, unsigned q)
 	pthread_mutex_lock(&vd->lock);
 	if (!vq_live(vd, vq))
 		goto out;
-	if (virtio_has_feature(vd, VIRTIO_F_EVENT_IDX))
+	if (virtio_has_feature(vd, VIRTIO_F_EVENT_IDX)) {
 		store16_release(avail_event_ptr(vq), vq->last_avail);
+		mem_written(vd->vm, vq->used_gpa + USED_RING + 8u * vq->size, 2);
+	}
 	/* Publish avail_event before looking again, or a notification could be missed. */
 	atomic_thread_fence(memory_order_seq_cst);
 	more = load16_acquire(vq->avail + AVAIL_IDX) != vq->last_avail;
@@ -358,7 +347,7 @@ size_t virtq_req_write(struct virtio_dev *vd, const struct virtq_req *req, uint6
 		}
 		n = seg - off < len - done ? seg - off : len - done;
 		memcpy((uint8_t *)req->iov[i].iov_base + off, src + done, n);
-		virtio_dma_written(vd->vm, req->gpa[i] + off, n);
+		mem_written(vd->vm, req->gpa[i] + off, n);
 		done += n;
 		off = 0;
 	}

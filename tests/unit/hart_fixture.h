@@ -9,15 +9,13 @@
 #include "core/vm.h"
 #include "cpu/hart.h"
 
-/** Gives vm ram_size bytes of zeroed, page-aligned RAM at 0x8000_0000 and initialises h; 0 or -1. */
+/** Gives vm ram_size bytes of zeroed anonymous RAM at 0x8000_0000 and initialises h; 0 or -1. */
 static inline int hart_fixture_init(struct vm *vm, struct hart *h, size_t ram_size, unsigned id)
 {
 	vm->ram_size = ram_size;
 	vm->ram_base = 0x80000000ull;
-	vm->ram = aligned_alloc(4096, ram_size);
-	if (!vm->ram)
+	if (mem_create(vm, MEM_ANON, -1))
 		return -1;
-	memset(vm->ram, 0, ram_size);
 	return hart_init(h, vm, id) ? -1 : 0;
 }
 
@@ -25,7 +23,7 @@ static inline int hart_fixture_init(struct vm *vm, struct hart *h, size_t ram_si
 static inline void hart_fixture_fini(struct vm *vm, struct hart *h)
 {
 	hart_destroy(h);
-	free(vm->ram);
+	mem_destroy(vm);
 }
 
 #endif

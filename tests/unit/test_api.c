@@ -222,6 +222,36 @@ static void test_reset(void **state)
 	fx_free(&fx); /* destroy stops a running VM */
 }
 
+/* 1: auipc t0, 0x10; 2: sd t0, 0(t0); j 2b: stores to RAM page 0x10 forever */
+static const uint32_t prog_store[] = {0x00010297u, 0x0052b023u, 0xFFDFF06Fu};
+
+/* The dirty log through the API: a paused VM reports exactly the page its guest stores to. */
+static void test_dirty_log(void **state)
+{
+	static uint64_t bm[512]; /* 128 MiB of 4 KiB pages */
+	struct fx fx;
+
+	(void)state;
+	fx_prog(&fx, prog_store, 3);
+	build(&fx);
+	assert_int_equal(vireo_vm_dirty_log(fx.vm, true), 0);
+	assert_int_equal(vireo_vm_dirty_read_clear(fx.vm, bm, 511), -ENOSPC);
+	assert_int_equal(vireo_vm_start(fx.vm), 0);
+	for (int round = 0; round < 2; round++) {
+		usleep(20000);
+		assert_int_equal(vireo_vm_pause(fx.vm), 0);
+		assert_int_equal(vireo_vm_dirty_read_clear(fx.vm, bm, 512), 0);
+		for (unsigned w = 0; w < 512; w++)
+			assert_int_equal(bm[w], w == 0 ? 1ull << 0x10 : 0);
+		/* Nothing is written while paused. */
+		assert_int_equal(vireo_vm_dirty_read_clear(fx.vm, bm, 512), 0);
+		assert_int_equal(bm[0], 0);
+		assert_int_equal(vireo_vm_resume(fx.vm), 0);
+	}
+	assert_int_equal(vireo_vm_dirty_log(fx.vm, false), 0);
+	fx_free(&fx);
+}
+
 /* A guest reset reboots in place, or ends the VM with no_reboot. */
 static void test_guest_reset(void **state)
 {
@@ -249,7 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_check), cmocka_unit_test(test_pause_resume),
 	    cmocka_unit_test(test_pause_wfi),	 cmocka_unit_test(test_reset),
-	    cmocka_unit_test(test_guest_reset),
+	    cmocka_unit_test(test_guest_reset),	 cmocka_unit_test(test_dirty_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

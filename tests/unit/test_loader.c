@@ -81,14 +81,14 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	fx->vm.ram = malloc(RAM_SIZE);
-	if (!fx->vm.ram) {
+	fx->vm.ram_base = RAM_BASE;
+	fx->vm.ram_size = RAM_SIZE;
+	if (mem_create(&fx->vm, MEM_ANON, -1)) {
+		mem_destroy(&fx->vm);
 		free(fx);
 		return -1;
 	}
 	memset(fx->vm.ram, 0xaa, RAM_SIZE);
-	fx->vm.ram_base = RAM_BASE;
-	fx->vm.ram_size = RAM_SIZE;
 	img_good(&fx->img);
 	*state = fx;
 	return 0;
@@ -98,7 +98,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	free(fx->vm.ram);
+	mem_destroy(&fx->vm);
 	free(fx);
 	return 0;
 }
@@ -564,12 +564,12 @@ static void test_image_above_firmware(void **state)
 {
 	struct fixture *fx = *state;
 	struct loaded_kernel k;
-	uint8_t buf[128], *big = calloc(1, 8ull << 20);
+	uint8_t buf[128], *big;
 	struct vm saved = fx->vm;
 
-	assert_non_null(big);
-	fx->vm.ram = big;
 	fx->vm.ram_size = 8ull << 20;
+	assert_int_equal(mem_create(&fx->vm, MEM_ANON, -1), 0);
+	big = fx->vm.ram;
 	/* text_offset 2 MiB and a firmware ending below it: the kernel goes at +2 MiB. */
 	linux_image(buf, sizeof(buf), 2ull << 20, 0x1000);
 	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE + 0x1c000, &k), 0);
@@ -578,8 +578,8 @@ static void test_image_above_firmware(void **state)
 	assert_int_equal(load_kernel(fx, buf, sizeof(buf), RAM_BASE + (2ull << 20) + 1, &k), 0);
 	assert_int_equal(k.entry, RAM_BASE + (4ull << 20));
 	assert_memory_equal(big + (4ull << 20), buf, sizeof(buf));
+	mem_destroy(&fx->vm);
 	fx->vm = saved;
-	free(big);
 }
 
 static void test_elf_kernel(void **state)

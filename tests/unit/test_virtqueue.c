@@ -152,6 +152,23 @@ static void test_rng_request(void **state)
 	assert_int_equal(vd_wait_used(d, NULL), 32);
 }
 
+/* The dirty log sees a device's writes: the buffer it filled and the used ring. */
+static void test_dirty_log(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t bm[(16ull << 20) >> VM_PAGE_SHIFT >> 6];
+
+	vd_init(&fx->d, RNG_FEATURES, 1);
+	mem_dirty_log(fx->vm, true);
+	rng_round_trip(fx);
+	assert_int_equal(mem_dirty_read_clear(fx->vm, bm, sizeof(bm) / sizeof(bm[0])), 0);
+	assert_int_equal(bm[0],
+			 1ull << (VD_USED >> VM_PAGE_SHIFT) | 1ull << (VD_DATA >> VM_PAGE_SHIFT));
+	for (size_t w = 1; w < sizeof(bm) / sizeof(bm[0]); w++)
+		assert_int_equal(bm[w], 0);
+	mem_dirty_log(fx->vm, false);
+}
+
 static void test_event_idx(void **state)
 {
 	struct fixture *fx = *state;
@@ -683,6 +700,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rng_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dirty_log, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transport_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
