@@ -54,7 +54,6 @@ PATH=$PATH:/usr/sbin:/sbin
 for tool in debootstrap mke2fs e2fsck debugfs flock sha256sum; do
 	command -v "$tool" >/dev/null || die "'$tool' not found (run scripts/install-deps.sh)"
 done
-fakeroot=()
 if [ "$(id -u)" -ne 0 ]; then
 	command -v fakeroot >/dev/null || die "needs root, or fakeroot (Debian package fakeroot)"
 fi

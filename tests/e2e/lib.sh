@@ -193,7 +193,7 @@ e2e_rootfs() {
 	}
 	ROOTFS=$e2e_tmp/debian.img
 	echo "$e2e_name: Debian image with $(wc -l <"$ROOTFS.packages") packages" \
-		"($(grep -E '^(systemd|python3|linux-base)=' "$ROOTFS.packages" | tr '\n' ' '))"
+		"($(grep -E '^(systemd|python3)=' "$ROOTFS.packages" | tr '\n' ' '))"
 }
 
 # Makes IMG, a small ext4 image holding the files of directory DIR, for the Debian image's
